@@ -1,0 +1,185 @@
+/**
+ * ActorCell: the runtime's private state of one actor — its behaviour, its mailbox and
+ * whether it is processing a message right now.
+ *
+ * The invariant that makes delivery cheap: an actor that is not busy has an empty
+ * mailbox. So a message for an idle actor is handed to its behaviour at once, with no
+ * queue and no allocation, and only messages for a busy actor (one whose async
+ * behaviour has not settled yet) are queued. Messages are processed one at a time, in
+ * arrival order, whichever of the two paths they took.
+ *
+ * The cell knows nothing of groups; it reports its end to the runtime, which tells
+ * whoever listens.
+ */
+import type { Scope } from "../errors.js";
+import type { ActorId } from "../names.js";
+import type { ActorRef } from "./actor-ref.js";
+import { type Delivery, Mailbox, Offer, type OverflowPolicy } from "./mailbox.js";
+
+/** What an actor does with each message. It may be async; the next message waits for it. */
+export type Behaviour<M = unknown> = (message: M, context: ActorContext) => void | Promise<void>;
+
+/** Handed to a behaviour with each message. The same object is reused between messages. */
+export interface ActorContext {
+  /** The actor that is handling the message. */
+  readonly self: ActorRef;
+  /** The group the message was published to, or undefined for a direct send. */
+  readonly group: string | undefined;
+  /** The topic it was published with, if any. */
+  readonly topic: string | undefined;
+}
+
+/** What an actor does when its behaviour throws or rejects. */
+export type FailurePolicy = "stop" | "resume";
+
+/** Why an actor stopped. */
+export type StopReason = "stopped" | "failed" | "shutdown";
+
+export interface StopInfo {
+  readonly reason: StopReason;
+  /** The error that stopped the actor, when `reason` is `failed`. */
+  readonly error?: unknown;
+}
+
+/** How the cell reports back to its runtime; the runtime implements it. */
+export interface CellHost {
+  actorFailed(cell: ActorCell, error: unknown): void;
+}
+
+/** After this many messages handled in one go, an actor yields to the event loop. */
+const MESSAGES_PER_TURN = 1_024;
+
+type Settle = () => void;
+
+export class ActorCell {
+  readonly #behaviour: Behaviour;
+  readonly #context: { self: ActorRef; group: string | undefined; topic: string | undefined };
+  readonly #host: CellHost;
+  readonly #capacity: number;
+  readonly #overflow: OverflowPolicy;
+  // Created on first need: most actors are never busy when a message arrives.
+  #mailbox: Mailbox | null = null;
+  // True from the moment a behaviour is called until it has settled and the mailbox is empty.
+  #busy = false;
+  readonly #next: Delivery = { message: undefined, group: undefined, topic: undefined };
+  #stopInfo: StopInfo | null = null;
+  droppedCount = 0;
+  processedCount = 0;
+
+  constructor(
+    readonly id: ActorId,
+    readonly scope: Scope,
+    readonly failurePolicy: FailurePolicy,
+    capacity: number,
+    overflow: OverflowPolicy,
+    behaviour: Behaviour,
+    host: CellHost,
+    readonly ref: ActorRef,
+  ) {
+    this.#behaviour = behaviour;
+    this.#host = host;
+    this.#capacity = capacity;
+    this.#overflow = overflow;
+    this.#context = { self: ref, group: undefined, topic: undefined };
+  }
+
+  get isStopped(): boolean {
+    return this.#stopInfo !== null;
+  }
+
+  get stopInfo(): StopInfo | null {
+    return this.#stopInfo;
+  }
+
+  get mailboxSize(): number {
+    return this.#mailbox?.size ?? 0;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /**
+   * Hands a message to the actor: runs the behaviour now if the actor is idle, queues
+   * it otherwise. Returns how the mailbox took it; a stopped actor drops everything.
+   */
+  deliver(message: unknown, group: string | undefined, topic: string | undefined): Offer {
+    if (this.#stopInfo !== null) return Offer.Dropped;
+    if (this.#busy) {
+      const mailbox = (this.#mailbox ??= new Mailbox(this.#capacity, this.#overflow));
+      const outcome = mailbox.offer(message, group, topic);
+      if (outcome !== Offer.Queued) this.droppedCount++;
+      return outcome;
+    }
+    this.#run(message, group, topic, 0);
+    return Offer.Queued;
+  }
+
+  /** Marks the cell stopped and forgets its queue; the runtime does the rest. */
+  markStopped(info: StopInfo): boolean {
+    if (this.#stopInfo !== null) return false;
+    this.#stopInfo = info;
+    this.#mailbox?.clear();
+    return true;
+  }
+
+  // Runs one message, then keeps taking queued ones for as long as behaviours complete
+  // synchronously. An async behaviour ends the loop; its settlement resumes it.
+  #run(message: unknown, group: string | undefined, topic: string | undefined, turn: number): void {
+    const context = this.#context;
+    const next = this.#next;
+    for (;;) {
+      this.#busy = true;
+      context.group = group;
+      context.topic = topic;
+      this.processedCount++;
+      let result: unknown;
+      try {
+        result = this.#behaviour(message, context);
+      } catch (error) {
+        this.#host.actorFailed(this, error);
+        result = undefined;
+      }
+      if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
+        (result as PromiseLike<void>).then(this.#settled, this.#rejected);
+        return;
+      }
+      if (this.#stopInfo !== null || !this.#mailbox?.take(next)) {
+        this.#busy = false;
+        return;
+      }
+      if (++turn >= MESSAGES_PER_TURN) {
+        // A long backlog (or an actor that keeps sending itself messages) must not
+        // starve the event loop: continue on the next turn, still busy.
+        const { message: m, group: g, topic: t } = next;
+        setImmediate(() => this.#resume(m, g, t));
+        return;
+      }
+      message = next.message;
+      group = next.group;
+      topic = next.topic;
+    }
+  }
+
+  #resume(message: unknown, group: string | undefined, topic: string | undefined): void {
+    if (this.#stopInfo !== null) {
+      this.#busy = false;
+      return;
+    }
+    this.#run(message, group, topic, 0);
+  }
+
+  readonly #settled: Settle = () => {
+    if (this.#stopInfo !== null || !this.#mailbox?.take(this.#next)) {
+      this.#busy = false;
+      return;
+    }
+    const { message, group, topic } = this.#next;
+    this.#run(message, group, topic, 0);
+  };
+
+  readonly #rejected = (error: unknown): void => {
+    this.#host.actorFailed(this, error);
+    this.#settled();
+  };
+}

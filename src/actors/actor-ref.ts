@@ -1,0 +1,91 @@
+/**
+ * ActorRef: the public handle of an actor. It is what `spawn` returns, what a group
+ * is joined with, and what a behaviour sees as `context.self`. It holds no state of
+ * its own beyond identity; everything lives in the runtime's cell.
+ */
+import type { Scope } from "../errors.js";
+import type { ActorId, NodeId } from "../names.js";
+import type { ActorCell, StopInfo } from "./actor-cell.js";
+
+/** Where a ref finds its cell; a symbol, so the cell is not part of the public type. */
+export const CELL: unique symbol = Symbol("chorus.cell");
+
+/** What a ref asks of the runtime that created it. */
+export interface RefHost {
+  send(cell: ActorCell, message: unknown): Promise<void>;
+  stop(cell: ActorCell): Promise<void>;
+}
+
+export class ActorRef<M = unknown> implements Scope {
+  readonly tenantId: string;
+  readonly namespace: string;
+  readonly #host: RefHost;
+  #stopped: Promise<StopInfo> | null = null;
+  #resolveStopped: ((info: StopInfo) => void) | null = null;
+  /** @internal The runtime's state of this actor. */
+  [CELL]!: ActorCell;
+
+  constructor(
+    readonly id: ActorId,
+    scope: Scope,
+    readonly nodeId: NodeId,
+    host: RefHost,
+  ) {
+    this.tenantId = scope.tenantId;
+    this.namespace = scope.namespace;
+    this.#host = host;
+  }
+
+  /**
+   * Sends a message to this actor. Resolves once it is delivered or queued; rejects
+   * with ActorNotFoundError if the actor has stopped, and with MailboxFullError if the
+   * mailbox is full and its overflow policy is `reject`. Under `drop-newest` and
+   * `drop-oldest` a full mailbox drops a message and the send still resolves: the drop
+   * is counted in `droppedCount`.
+   */
+  send(message: M): Promise<void> {
+    return this.#host.send(this[CELL], message);
+  }
+
+  /** Stops the actor: it leaves every group at once and handles no further message. Idempotent. */
+  stop(): Promise<void> {
+    return this.#host.stop(this[CELL]);
+  }
+
+  get isStopped(): boolean {
+    return this[CELL].isStopped;
+  }
+
+  /** Messages this actor's mailbox has dropped or refused because it was full. */
+  get droppedCount(): number {
+    return this[CELL].droppedCount;
+  }
+
+  /** Messages waiting in the mailbox right now. */
+  get mailboxSize(): number {
+    return this[CELL].mailboxSize;
+  }
+
+  /** Resolves when the actor stops, with why. Never rejects. */
+  get stopped(): Promise<StopInfo> {
+    if (this.#stopped === null) {
+      const info = this[CELL].stopInfo;
+      this.#stopped = info
+        ? Promise.resolve(info)
+        : new Promise((resolve) => {
+            this.#resolveStopped = resolve;
+          });
+    }
+    return this.#stopped;
+  }
+
+  /** @internal Called by the runtime once, when the actor stops. */
+  notifyStopped(info: StopInfo): void {
+    this.#resolveStopped?.(info);
+    this.#resolveStopped = null;
+  }
+
+  toString(): string {
+    return `ActorRef(${this.tenantId}/${this.namespace}/${this.id}@${this.nodeId})`;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * ActorRuntime: spawns, finds and stops the actors of one node.
+ *
+ * It owns the dispatcher, so every delivery on the node is put in one order, and it
+ * tells listeners when an actor stops (the groups listen, to remove the actor from
+ * every group at once) without knowing who they are.
+ */
+import {
+  ActorAlreadyExistsError,
+  ActorNotFoundError,
+  InvalidArgumentError,
+  MailboxFullError,
+  type Scope,
+} from "../errors.js";
+import { type ActorId, type NodeId, scopeKey, validateActorId, validateScope } from "../names.js";
+import { ActorCell, type Behaviour, type CellHost, type FailurePolicy, type StopInfo } from "./actor-cell.js";
+import { ActorRef, CELL, type RefHost } from "./actor-ref.js";
+import { Dispatcher } from "./dispatcher.js";
+import { Offer, type OverflowPolicy } from "./mailbox.js";
+
+export interface MailboxOptions {
+  /** The most messages that can wait while the actor is busy. Default: 1 024. */
+  readonly capacity?: number;
+  /** What a full mailbox does with one more message. Default: `drop-newest`. */
+  readonly overflow?: OverflowPolicy;
+}
+
+export interface SpawnOptions extends Scope {
+  /** Unique among this node's live actors of the scope: 1–256 of letters, digits, `-_.:@`. */
+  readonly id: ActorId;
+  readonly mailbox?: MailboxOptions;
+  /** What happens when the behaviour throws or rejects. Default: `stop`. */
+  readonly onError?: FailurePolicy;
+}
+
+export interface RuntimeOptions {
+  readonly nodeId: NodeId;
+  readonly defaultMailbox?: MailboxOptions;
+  /** Hears every error a behaviour throws, whatever the actor's policy. */
+  readonly onActorError?: (error: unknown, actor: ActorRef) => void;
+}
+
+export type StopListener = (cell: ActorCell, info: StopInfo) => void;
+
+export const DEFAULT_MAILBOX_CAPACITY = 1_024;
+const MAX_MAILBOX_CAPACITY = 10_000_000;
+const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["drop-newest", "drop-oldest", "reject"];
+const FAILURE_POLICIES: readonly FailurePolicy[] = ["stop", "resume"];
+
+export class ActorRuntime implements CellHost, RefHost {
+  readonly dispatcher = new Dispatcher();
+  readonly nodeId: NodeId;
+  // scope key → actor id → live cell. A stopped cell is removed at once, so its id can be reused.
+  readonly #actors = new Map<string, Map<ActorId, ActorCell>>();
+  readonly #stopListeners = new Set<StopListener>();
+  readonly #defaultMailbox: Required<MailboxOptions>;
+  readonly #onActorError: ((error: unknown, actor: ActorRef) => void) | undefined;
+
+  constructor(options: RuntimeOptions) {
+    this.nodeId = options.nodeId;
+    this.#defaultMailbox = checkMailbox(options.defaultMailbox, {
+      capacity: DEFAULT_MAILBOX_CAPACITY,
+      overflow: "drop-newest",
+    });
+    this.#onActorError = options.onActorError;
+  }
+
+  spawn<M>(options: SpawnOptions, behaviour: Behaviour<M>): ActorRef<M> {
+    if (typeof options !== "object" || options === null) {
+      throw new InvalidArgumentError("spawn options", "must be an object with id, tenantId and namespace");
+    }
+    const scope = validateScope(options);
+    validateActorId(options.id);
+    if (typeof behaviour !== "function") {
+      throw new InvalidArgumentError("behaviour", "must be a function (message, context) => void");
+    }
+    const mailbox = checkMailbox(options.mailbox, this.#defaultMailbox);
+    const onError = options.onError ?? "stop";
+    if (!FAILURE_POLICIES.includes(onError)) {
+      throw new InvalidArgumentError("onError", `must be one of ${FAILURE_POLICIES.join(", ")}`);
+    }
+    const key = scopeKey(scope);
+    let actors = this.#actors.get(key);
+    if (actors?.has(options.id)) throw new ActorAlreadyExistsError(options.id, scope);
+    const ref = new ActorRef<M>(options.id, scope, this.nodeId, this);
+    const cell = new ActorCell(
+      options.id,
+      scope,
+      onError,
+      mailbox.capacity,
+      mailbox.overflow,
+      behaviour as Behaviour,
+      this,
+      ref as ActorRef,
+    );
+    ref[CELL] = cell;
+    if (actors === undefined) this.#actors.set(key, (actors = new Map()));
+    actors.set(options.id, cell);
+    return ref;
+  }
+
+  /** The live actor with this id in this scope, if this node hosts one. */
+  find(scope: Scope, id: ActorId): ActorCell | undefined {
+    return this.#actors.get(scopeKey(scope))?.get(id);
+  }
+
+  /** The ids of this node's live actors in a scope. */
+  actorIds(scope: Scope): ActorId[] {
+    return [...(this.#actors.get(scopeKey(scope))?.keys() ?? [])];
+  }
+
+  onActorStopped(listener: StopListener): () => void {
+    this.#stopListeners.add(listener);
+    return () => this.#stopListeners.delete(listener);
+  }
+
+  send(cell: ActorCell, message: unknown): Promise<void> {
+    if (cell.isStopped) {
+      return Promise.reject(new ActorNotFoundError(cell.id, cell.scope, "has stopped"));
+    }
+    return new Promise((resolve, reject) => {
+      this.dispatcher.send(cell, message, (outcome) => {
+        if (outcome === Offer.Rejected) {
+          reject(new MailboxFullError(cell.id, cell.scope, cell.capacity));
+        } else if (outcome === Offer.Dropped && cell.isStopped) {
+          reject(new ActorNotFoundError(cell.id, cell.scope, "has stopped"));
+        } else {
+          resolve();
+        }
+      });
+    });
+  }
+
+  stop(cell: ActorCell): Promise<void> {
+    this.terminate(cell, { reason: "stopped" });
+    return Promise.resolve();
+  }
+
+  /** Stops an actor for a reason; idempotent. Listeners hear of it before this returns. */
+  terminate(cell: ActorCell, info: StopInfo): void {
+    if (!cell.markStopped(info)) return;
+    const actors = this.#actors.get(scopeKey(cell.scope));
+    if (actors?.get(cell.id) === cell) {
+      actors.delete(cell.id);
+      if (actors.size === 0) this.#actors.delete(scopeKey(cell.scope));
+    }
+    for (const listener of this.#stopListeners) listener(cell, info);
+    cell.ref.notifyStopped(info);
+  }
+
+  actorFailed(cell: ActorCell, error: unknown): void {
+    this.#onActorError?.(error, cell.ref);
+    if (cell.failurePolicy === "stop") this.terminate(cell, { reason: "failed", error });
+  }
+
+  /** Stops every actor (reason `shutdown`) and the dispatcher. */
+  close(): void {
+    for (const actors of [...this.#actors.values()]) {
+      for (const cell of [...actors.values()]) this.terminate(cell, { reason: "shutdown" });
+    }
+    this.dispatcher.close();
+  }
+}
+
+function checkMailbox(
+  options: MailboxOptions | undefined,
+  defaults: Required<MailboxOptions>,
+): Required<MailboxOptions> {
+  if (options === undefined) return defaults;
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidArgumentError("mailbox", "must be an object { capacity?, overflow? }");
+  }
+  const capacity = options.capacity ?? defaults.capacity;
+  const overflow = options.overflow ?? defaults.overflow;
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_MAILBOX_CAPACITY) {
+    throw new InvalidArgumentError(
+      "mailbox.capacity",
+      `must be an integer from 1 to ${MAX_MAILBOX_CAPACITY}`,
+    );
+  }
+  if (!OVERFLOW_POLICIES.includes(overflow)) {
+    throw new InvalidArgumentError("mailbox.overflow", `must be one of ${OVERFLOW_POLICIES.join(", ")}`);
+  }
+  return { capacity, overflow };
+}

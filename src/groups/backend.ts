@@ -1,0 +1,65 @@
+/**
+ * The port a backend implements: how a node shares its groups and memberships with
+ * other nodes and carries messages to them.
+ *
+ * The core owns membership and local delivery (groups/, actors/); a backend only
+ * shares and carries, as in Phoenix.PubSub's adapter split. The embedded default
+ * (cluster/memory.ts) has nobody to share with and says so with `isDistributed`, so
+ * the core never waits on it.
+ */
+import type { Scope } from "../errors.js";
+import type { ActorId, GroupName, NodeId } from "../names.js";
+
+export interface GroupRecord {
+  readonly name: GroupName;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createdAtMs: number;
+}
+
+/** One actor's membership of one group, stated absolutely by its owner; count 0 = gone. */
+export interface MembershipRecord {
+  readonly group: GroupName;
+  readonly actorId: ActorId;
+  readonly nodeId: NodeId;
+  readonly count: number;
+  readonly topics: readonly string[];
+}
+
+/** A message on its way to other nodes; topic matching and `exclude` happen there. */
+export interface RemoteMessage {
+  readonly group: GroupName;
+  readonly message: unknown;
+  readonly topic: string | undefined;
+  readonly exclude: readonly ActorId[];
+}
+
+/** What a backend reports into: this node's replica of every scope it has opened. */
+export interface ReplicaSink {
+  groupCreated(scope: Scope, record: GroupRecord): void;
+  groupDeleted(scope: Scope, name: GroupName): void;
+  membershipChanged(scope: Scope, record: MembershipRecord): void;
+  /** Replaces the whole view of a scope (after a gap); never merges. */
+  replaceScope(scope: Scope, groups: readonly GroupRecord[], members: readonly MembershipRecord[]): void;
+  nodeDown(nodeId: NodeId): void;
+  /** A message published on another node, for this node's matching members. */
+  deliver(scope: Scope, message: RemoteMessage): void;
+  /** This node's own memberships of a scope, for re-assertion after a reconnect. */
+  localMemberships(scope: Scope): MembershipRecord[];
+}
+
+export interface Backend {
+  /** False for the embedded default: the core then never calls the methods below. */
+  readonly isDistributed: boolean;
+  start(replica: ReplicaSink): Promise<void>;
+  /** Resolves once this node holds a current replica of the scope. */
+  openScope(scope: Scope): Promise<void>;
+  /** Rejects with GroupAlreadyExistsError when another node created it first. */
+  createGroup(scope: Scope, record: GroupRecord): Promise<void>;
+  /** Removes the group and every membership in it, on every node. Idempotent. */
+  deleteGroup(scope: Scope, name: GroupName): Promise<void>;
+  /** Records a local actor's membership; rejects with GroupNotFoundError if the group is gone. */
+  writeMembership(scope: Scope, record: MembershipRecord): Promise<void>;
+  /** Carries a message to the given nodes, one wire message however many members they host. */
+  forward(scope: Scope, message: RemoteMessage, nodes: readonly NodeId[]): Promise<void>;
+  close(): Promise<void>;
+}

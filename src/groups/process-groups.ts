@@ -1,0 +1,393 @@
+/**
+ * ProcessGroups: the handle of one scope, and the only way to its groups.
+ *
+ * A handle is created for one `(tenantId, namespace)` and holds only that scope's
+ * membership index, so it cannot name, see or touch another scope's groups: isolation
+ * is a matter of what the handle can reach, not a check on each call. Actors are the
+ * one thing that can come from outside; an actor of another scope is refused.
+ *
+ * Each operation validates all its input first and only then changes state, so a call
+ * that fails leaves everything as it was. Every operation returns a Promise.
+ */
+import type { ActorCell } from "../actors/actor-cell.js";
+import { ActorRef, CELL } from "../actors/actor-ref.js";
+import type { ActorRuntime } from "../actors/runtime.js";
+import {
+  ActorNotFoundError,
+  GroupAlreadyExistsError,
+  GroupNotFoundError,
+  InvalidArgumentError,
+  NotAMemberError,
+  PermissionDeniedError,
+  ProcessGroupError,
+  type Scope,
+  SystemStoppedError,
+} from "../errors.js";
+import {
+  type ActorId,
+  type GroupName,
+  parseTopic,
+  scopeKey,
+  validateActorId,
+  validateGroupName,
+  validateLabels,
+} from "../names.js";
+import type { Backend } from "./backend.js";
+import type { Audience, GroupState } from "./group-state.js";
+import type { ScopeMembership } from "./membership.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
+import { PublishResult } from "./publish-result.js";
+import type { MembershipEvent, WatchOptions } from "./watch.js";
+
+/** A group as callers see it: a snapshot taken when it was asked for. */
+export interface ProcessGroup {
+  readonly name: GroupName;
+  readonly tenantId: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createdAt: Date;
+  readonly memberCount: number;
+}
+
+export interface CreateGroupOptions {
+  /** Free-form metadata: up to 64 keys of a-z, 0-9, `_.-/`, string values up to 256 characters. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface JoinOptions {
+  /** Topic patterns to receive (`*` one segment, `#` zero or more). Default: every message. */
+  readonly topics?: readonly string[];
+}
+
+/** An actor, by handle or (on the node that hosts it) by id. */
+export type ActorLike = ActorRef | ActorId;
+
+export interface PublishOptions {
+  /** A concrete topic (no wildcards); members that joined with topics get it only on a match. */
+  readonly topic?: string;
+  /** Actors kept out of this publish, typically the sender itself. */
+  readonly exclude?: ActorLike | readonly ActorLike[];
+}
+
+export interface ListGroupsOptions {
+  /** A glob over group names: `*` any run of characters, `?` one character. */
+  readonly pattern?: string;
+  /** Groups per page, 1–1 000. Default: 100. */
+  readonly pageSize?: number;
+  /** The `nextPageToken` of the previous page. */
+  readonly pageToken?: string;
+}
+
+export interface GroupPage {
+  readonly groups: readonly ProcessGroup[];
+  /** Present when more groups follow; pass it back to read them. */
+  readonly nextPageToken?: string;
+}
+
+/** What a handle needs from the system that made it. */
+export interface GroupsHost {
+  readonly nodeId: string;
+  readonly runtime: ActorRuntime;
+  readonly backend: Backend;
+  readonly isStopped: boolean;
+  now(): number;
+}
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1_000;
+const MAX_TOPICS_PER_JOIN = 64;
+const MAX_EXCLUDED = 10_000;
+const GLOB = /^[a-z0-9_*?-]{1,256}$/;
+
+export class ProcessGroups {
+  readonly scope: Scope;
+  readonly #index: ScopeMembership;
+  readonly #host: GroupsHost;
+  readonly #scopeKey: string;
+
+  constructor(scope: Scope, index: ScopeMembership, host: GroupsHost) {
+    this.scope = scope;
+    this.#index = index;
+    this.#host = host;
+    this.#scopeKey = scopeKey(scope);
+  }
+
+  /** Creates a group. Rejects with GroupAlreadyExistsError if the name is taken. */
+  async createGroup(name: GroupName, options?: CreateGroupOptions): Promise<ProcessGroup> {
+    this.#checkRunning();
+    validateGroupName(name);
+    const labels = validateLabels(options?.labels);
+    if (this.#index.get(name) !== undefined) throw new GroupAlreadyExistsError(name, this.scope);
+    const createdAtMs = this.#host.now();
+    if (this.#host.backend.isDistributed) {
+      await this.#host.backend.createGroup(this.scope, { name, labels, createdAtMs });
+    }
+    return this.#describe(this.#index.create(name, labels, createdAtMs));
+  }
+
+  /** Deletes a group and every membership in it. Deleting a missing group is not an error. */
+  async deleteGroup(name: GroupName): Promise<void> {
+    this.#checkRunning();
+    validateGroupName(name);
+    if (this.#host.backend.isDistributed) await this.#host.backend.deleteGroup(this.scope, name);
+    this.#index.delete(name);
+  }
+
+  /** The group's metadata and current member count. */
+  async getGroup(name: GroupName): Promise<ProcessGroup> {
+    this.#checkRunning();
+    return this.#describe(this.#group(name));
+  }
+
+  /**
+   * Adds one join of a local actor: its join count goes up by one and its topics merge
+   * with those it already had (no topics, now or before, means every message).
+   */
+  async joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
+    this.#checkRunning();
+    validateGroupName(name);
+    const topics = parseSubscriptions(options?.topics);
+    const group = this.#group(name);
+    const cell = this.#localActor(actor, name);
+    this.#index.join(group, cell, this.#host.nodeId, topics);
+    if (this.#host.backend.isDistributed) await this.#writeMembership(group, cell.id);
+  }
+
+  /** Takes one join away; when the count reaches zero the actor is no longer a member. */
+  async leaveGroup(name: GroupName, actor: ActorLike): Promise<void> {
+    this.#checkRunning();
+    validateGroupName(name);
+    const actorId = this.#actorId(actor, name);
+    const group = this.#group(name);
+    const member = group.members.get(actorId);
+    if (member === undefined) throw new NotAMemberError(name, this.scope, actorId);
+    if (member.cell === null) {
+      throw new ActorNotFoundError(
+        actorId,
+        this.scope,
+        `is hosted by node '${member.nodeId}', which owns its memberships`,
+      );
+    }
+    this.#index.leave(group, actorId);
+    if (this.#host.backend.isDistributed) await this.#writeMembership(group, actorId);
+  }
+
+  /** Every member's id, on every node, each once however often it joined. */
+  async getMembers(name: GroupName): Promise<ActorId[]> {
+    this.#checkRunning();
+    return [...this.#group(name).everyone().ids];
+  }
+
+  /** The members hosted by this node. */
+  async getLocalMembers(name: GroupName): Promise<ActorId[]> {
+    this.#checkRunning();
+    return this.#group(name)
+      .everyone()
+      .cells.map((cell) => cell.id);
+  }
+
+  /** A page of groups in ascending name order, optionally filtered by a glob. */
+  async listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
+    this.#checkRunning();
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new InvalidArgumentError("listGroups options", "must be an object");
+    }
+    const pattern = options?.pattern ?? "";
+    if (pattern !== "" && (typeof pattern !== "string" || !GLOB.test(pattern))) {
+      throw new InvalidArgumentError(
+        "pattern",
+        "must be 1-256 characters of a-z, 0-9, '-', '_', '*' and '?'",
+      );
+    }
+    const pageSize = options?.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new InvalidArgumentError("pageSize", `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+    }
+    const after =
+      options?.pageToken === undefined
+        ? undefined
+        : decodePageToken(options.pageToken, this.#scopeKey, pattern);
+    const matches = pattern === "" ? null : globToRegExp(pattern);
+    const names = this.#index.sortedNames();
+    const groups: ProcessGroup[] = [];
+    let i = after === undefined ? 0 : firstAfter(names, after);
+    for (; i < names.length && groups.length < pageSize; i++) {
+      const name = names[i]!;
+      if (matches === null || matches.test(name)) groups.push(this.#describe(this.#index.get(name)!));
+    }
+    while (i < names.length && matches !== null && !matches.test(names[i]!)) i++;
+    const last = groups.at(-1);
+    return i < names.length && last !== undefined
+      ? { groups, nextPageToken: encodePageToken(this.#scopeKey, pattern, last.name) }
+      : { groups };
+  }
+
+  /**
+   * Hands `message` to every member (or, with a topic, every member subscribed to it)
+   * and reports who was addressed. Local members get it through their mailboxes; each
+   * other node hosting a recipient gets one wire message.
+   */
+  async publishToGroup(name: GroupName, message: unknown, options?: PublishOptions): Promise<PublishResult> {
+    this.#checkRunning();
+    validateGroupName(name);
+    const topic = options?.topic;
+    const segments = topic === undefined ? null : parseTopic(topic, "publish");
+    const excluded = options?.exclude === undefined ? null : this.#excluded(options.exclude, name);
+    const group = this.#group(name);
+    let audience = segments === null ? group.everyone() : group.matching(segments);
+    if (excluded !== null) audience = without(audience, group, excluded);
+    if (audience.cells.length > 0) {
+      this.#host.runtime.dispatcher.fanOut(audience.cells, message, name, topic, null);
+    }
+    let remoteCount = 0;
+    for (const count of audience.remote.values()) remoteCount += count;
+    if (remoteCount > 0) {
+      await this.#host.backend.forward(
+        this.scope,
+        { group: name, message, topic, exclude: excluded === null ? [] : [...excluded] },
+        [...audience.remote.keys()],
+      );
+    }
+    return new PublishResult(
+      audience.cells.length,
+      remoteCount,
+      this.#host.nodeId,
+      audience.ids,
+      audience.remote,
+    );
+  }
+
+  /**
+   * Membership events of the whole scope, or of one group. The iterable ends when the
+   * signal aborts, when the loop breaks, or (for one group) when the group is deleted.
+   * A missing group or a bad name rejects the first read.
+   */
+  watch(name?: GroupName, options?: WatchOptions): AsyncIterableIterator<MembershipEvent> {
+    const hub = this.#index.hub;
+    try {
+      this.#checkRunning();
+      if (name !== undefined) this.#group(name);
+      return hub.open(name, options);
+    } catch (error) {
+      if (error instanceof ProcessGroupError) return hub.failed(error);
+      throw error;
+    }
+  }
+
+  #checkRunning(): void {
+    if (this.#host.isStopped) throw new SystemStoppedError(this.#host.nodeId);
+  }
+
+  #group(name: unknown): GroupState {
+    validateGroupName(name);
+    const group = this.#index.get(name);
+    if (group === undefined) throw new GroupNotFoundError(name, this.scope);
+    return group;
+  }
+
+  // The live local actor behind `actor`, or the error that says why there is none.
+  #localActor(actor: ActorLike, group: GroupName): ActorCell {
+    if (actor instanceof ActorRef) {
+      const cell = actor[CELL];
+      if (actor.tenantId !== this.scope.tenantId || actor.namespace !== this.scope.namespace) {
+        throw new PermissionDeniedError(actor.id, actor, this.scope, group);
+      }
+      if (this.#host.runtime.find(this.scope, actor.id) !== cell) {
+        throw new ActorNotFoundError(
+          actor.id,
+          this.scope,
+          cell.isStopped ? "has stopped" : "is not hosted by this node",
+        );
+      }
+      return cell;
+    }
+    validateActorId(actor);
+    const cell = this.#host.runtime.find(this.scope, actor);
+    if (cell === undefined) throw new ActorNotFoundError(actor, this.scope);
+    return cell;
+  }
+
+  #actorId(actor: ActorLike, group: GroupName): ActorId {
+    if (actor instanceof ActorRef) {
+      if (actor.tenantId !== this.scope.tenantId || actor.namespace !== this.scope.namespace) {
+        throw new PermissionDeniedError(actor.id, actor, this.scope, group);
+      }
+      return actor.id;
+    }
+    validateActorId(actor);
+    return actor;
+  }
+
+  #excluded(exclude: ActorLike | readonly ActorLike[], group: GroupName): Set<ActorId> {
+    const list = Array.isArray(exclude) ? (exclude as readonly ActorLike[]) : [exclude as ActorLike];
+    if (list.length > MAX_EXCLUDED) {
+      throw new InvalidArgumentError("exclude", `may name at most ${MAX_EXCLUDED} actors`);
+    }
+    return new Set(list.map((actor) => this.#actorId(actor, group)));
+  }
+
+  async #writeMembership(group: GroupState, actorId: ActorId): Promise<void> {
+    const member = group.members.get(actorId);
+    await this.#host.backend.writeMembership(this.scope, {
+      group: group.name,
+      actorId,
+      nodeId: this.#host.nodeId,
+      count: member?.count ?? 0,
+      topics: member?.topics ?? [],
+    });
+  }
+
+  #describe(group: GroupState): ProcessGroup {
+    return Object.freeze({
+      name: group.name,
+      tenantId: this.scope.tenantId,
+      namespace: this.scope.namespace,
+      labels: group.labels,
+      createdAt: new Date(group.createdAtMs),
+      memberCount: group.size,
+    });
+  }
+}
+
+function parseSubscriptions(topics: unknown): string[] {
+  if (topics === undefined) return [];
+  if (!Array.isArray(topics)) throw new InvalidArgumentError("topics", "must be an array of topic patterns");
+  if (topics.length > MAX_TOPICS_PER_JOIN) {
+    throw new InvalidArgumentError("topics", `may hold at most ${MAX_TOPICS_PER_JOIN} patterns`);
+  }
+  for (const topic of topics) parseTopic(topic, "subscription");
+  return topics as string[];
+}
+
+function without(audience: Audience, group: GroupState, excluded: ReadonlySet<ActorId>): Audience {
+  const remote = new Map(audience.remote);
+  for (const id of excluded) {
+    const member = group.members.get(id);
+    if (member === undefined || member.cell !== null || !remote.has(member.nodeId)) continue;
+    if (!audience.ids.includes(id)) continue;
+    const left = remote.get(member.nodeId)! - 1;
+    if (left > 0) remote.set(member.nodeId, left);
+    else remote.delete(member.nodeId);
+  }
+  return {
+    cells: audience.cells.filter((cell) => !excluded.has(cell.id)),
+    ids: audience.ids.filter((id) => !excluded.has(id)),
+    remote,
+  };
+}
+
+function firstAfter(names: readonly string[], after: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (names[mid]! <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function globToRegExp(glob: string): RegExp {
+  // Only a-z0-9_- reach here besides * and ?, so no other character needs escaping.
+  return new RegExp(`^${glob.replaceAll("*", ".*").replaceAll("?", ".")}$`);
+}

@@ -1,0 +1,55 @@
+/**
+ * PublishResult: who a publish addressed. The counts are computed with the publish;
+ * the id list and the per-node table are built only if someone reads them, so a
+ * publish to a large group pays nothing for a result nobody looks at.
+ */
+import type { ActorId, NodeId } from "../names.js";
+
+export class PublishResult {
+  #recipients: readonly ActorId[] | null = null;
+  #perNode: Readonly<Record<NodeId, number>> | null = null;
+  readonly #ids: readonly ActorId[];
+  readonly #remote: ReadonlyMap<NodeId, number>;
+  readonly #nodeId: NodeId;
+
+  constructor(
+    /** Members addressed on this node. */
+    readonly localCount: number,
+    /** Members addressed on other nodes. */
+    readonly remoteCount: number,
+    nodeId: NodeId,
+    ids: readonly ActorId[],
+    remote: ReadonlyMap<NodeId, number>,
+  ) {
+    this.#nodeId = nodeId;
+    this.#ids = ids;
+    this.#remote = remote;
+  }
+
+  /** The ids of every member addressed, each once. */
+  get recipients(): readonly ActorId[] {
+    // The ids array is a shared, immutable cache of the group; hand out a frozen copy.
+    this.#recipients ??= Object.freeze([...this.#ids]);
+    return this.#recipients;
+  }
+
+  /** Members addressed per node id, this node included when it had any. */
+  get perNode(): Readonly<Record<NodeId, number>> {
+    if (this.#perNode === null) {
+      const table: Record<NodeId, number> = {};
+      if (this.localCount > 0) table[this.#nodeId] = this.localCount;
+      for (const [node, count] of this.#remote) if (count > 0) table[node] = count;
+      this.#perNode = Object.freeze(table);
+    }
+    return this.#perNode;
+  }
+
+  toJSON(): object {
+    return {
+      recipients: this.recipients,
+      localCount: this.localCount,
+      remoteCount: this.remoteCount,
+      perNode: this.perNode,
+    };
+  }
+}

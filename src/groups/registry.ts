@@ -1,0 +1,144 @@
+/**
+ * GroupsRegistry: the scopes of one node. It makes each scope's index and handle on
+ * first use, removes a stopped actor from every group of its scope, and is what a
+ * backend reports other nodes' changes into (it implements the ReplicaSink).
+ */
+import type { ActorCell } from "../actors/actor-cell.js";
+import type { Scope } from "../errors.js";
+import { type NodeId, scopeKey } from "../names.js";
+import type { GroupRecord, MembershipRecord, RemoteMessage, ReplicaSink } from "./backend.js";
+import { ScopeMembership } from "./membership.js";
+import { type GroupsHost, ProcessGroups } from "./process-groups.js";
+
+interface ScopeEntry {
+  readonly index: ScopeMembership;
+  readonly handle: ProcessGroups;
+}
+
+export class GroupsRegistry implements ReplicaSink {
+  readonly #scopes = new Map<string, ScopeEntry>();
+  readonly #host: GroupsHost;
+
+  constructor(host: GroupsHost) {
+    this.#host = host;
+    host.runtime.onActorStopped((cell) => this.#actorStopped(cell));
+  }
+
+  /** The handle of a scope (already validated), made on first use. */
+  handle(scope: Scope): ProcessGroups {
+    return this.#entry(scope).handle;
+  }
+
+  /** Forgets every scope and ends every watch (shutdown). */
+  clear(): void {
+    for (const { index } of this.#scopes.values()) index.clear();
+    this.#scopes.clear();
+  }
+
+  // --- ReplicaSink: other nodes' changes, as reported by a backend ---
+
+  groupCreated(scope: Scope, record: GroupRecord): void {
+    this.#entry(scope).index.create(record.name, record.labels, record.createdAtMs);
+  }
+
+  groupDeleted(scope: Scope, name: string): void {
+    this.#entry(scope).index.delete(name);
+  }
+
+  membershipChanged(scope: Scope, record: MembershipRecord): void {
+    if (record.nodeId === this.#host.nodeId) return; // this node's own write, applied already
+    const index = this.#entry(scope).index;
+    const group = index.get(record.group);
+    if (group === undefined) return; // the group was deleted after this write; nothing to apply
+    index.assign(group, record.actorId, record.nodeId, null, record.count, record.topics);
+  }
+
+  replaceScope(scope: Scope, groups: readonly GroupRecord[], members: readonly MembershipRecord[]): void {
+    const index = this.#entry(scope).index;
+    const wanted = new Map(groups.map((g) => [g.name, g]));
+    for (const group of [...index.groups()]) if (!wanted.has(group.name)) index.delete(group.name);
+    for (const record of groups) index.create(record.name, record.labels, record.createdAtMs);
+    const remote = new Map<string, MembershipRecord>();
+    for (const m of members) if (m.nodeId !== this.#host.nodeId) remote.set(`${m.group}\n${m.actorId}`, m);
+    for (const group of index.groups()) {
+      for (const member of [...group.members.values()]) {
+        if (member.cell !== null) continue; // this node owns its own; the snapshot cannot overrule it
+        if (!remote.has(`${group.name}\n${member.actorId}`))
+          index.assign(group, member.actorId, member.nodeId, null, 0, []);
+      }
+    }
+    for (const m of remote.values()) {
+      const group = index.get(m.group);
+      if (group !== undefined) index.assign(group, m.actorId, m.nodeId, null, m.count, m.topics);
+    }
+  }
+
+  nodeDown(nodeId: NodeId): void {
+    for (const { index } of this.#scopes.values()) index.removeNode(nodeId);
+  }
+
+  deliver(scope: Scope, message: RemoteMessage): void {
+    const entry = this.#scopes.get(scopeKey(scope));
+    const group = entry?.index.get(message.group);
+    if (group === undefined) return;
+    const audience =
+      message.topic === undefined ? group.everyone() : group.matching(message.topic.split("."));
+    let cells = audience.cells;
+    if (message.exclude.length > 0) {
+      const excluded = new Set(message.exclude);
+      cells = cells.filter((cell) => !excluded.has(cell.id));
+    }
+    if (cells.length > 0)
+      this.#host.runtime.dispatcher.fanOut(cells, message.message, message.group, message.topic, null);
+  }
+
+  localMemberships(scope: Scope): MembershipRecord[] {
+    const entry = this.#scopes.get(scopeKey(scope));
+    if (entry === undefined) return [];
+    const records: MembershipRecord[] = [];
+    for (const group of entry.index.groups()) {
+      for (const member of group.members.values()) {
+        if (member.cell === null) continue;
+        records.push({
+          group: group.name,
+          actorId: member.actorId,
+          nodeId: member.nodeId,
+          count: member.count,
+          topics: member.topics,
+        });
+      }
+    }
+    return records;
+  }
+
+  #entry(scope: Scope): ScopeEntry {
+    const key = scopeKey(scope);
+    let entry = this.#scopes.get(key);
+    if (entry === undefined) {
+      const index = new ScopeMembership(scope);
+      entry = { index, handle: new ProcessGroups(scope, index, this.#host) };
+      this.#scopes.set(key, entry);
+    }
+    return entry;
+  }
+
+  #actorStopped(cell: ActorCell): void {
+    const entry = this.#scopes.get(scopeKey(cell.scope));
+    if (entry === undefined) return;
+    const left = entry.index.removeActor(cell.id);
+    if (left.length === 0 || !this.#host.backend.isDistributed) return;
+    for (const group of left) {
+      // The owner states the end of each membership; a failure shows on the backend's
+      // own error stream, and the heartbeat purge removes the rows if this node dies.
+      void this.#host.backend
+        .writeMembership(cell.scope, {
+          group,
+          actorId: cell.id,
+          nodeId: this.#host.nodeId,
+          count: 0,
+          topics: [],
+        })
+        .catch(() => undefined);
+    }
+  }
+}

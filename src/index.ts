@@ -1,0 +1,50 @@
+/**
+ * Chorus: process groups for actors. This module is the public surface and nothing else.
+ */
+
+export type {
+  ActorContext,
+  Behaviour,
+  FailurePolicy,
+  StopInfo,
+  StopReason,
+} from "./actors/actor-cell.js";
+export { ActorRef } from "./actors/actor-ref.js";
+export type { OverflowPolicy } from "./actors/mailbox.js";
+export type { MailboxOptions, SpawnOptions } from "./actors/runtime.js";
+export {
+  ActorAlreadyExistsError,
+  ActorNotFoundError,
+  BackendUnavailableError,
+  type ErrorCode,
+  GroupAlreadyExistsError,
+  GroupNotFoundError,
+  InvalidArgumentError,
+  InvalidNameError,
+  InvalidTopicError,
+  JoinNotVisibleError,
+  MailboxFullError,
+  type NameKind,
+  NotAMemberError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  ProcessGroupError,
+  type Scope,
+  SystemStoppedError,
+  WatchOverflowError,
+} from "./errors.js";
+export type {
+  ActorLike,
+  CreateGroupOptions,
+  GroupPage,
+  JoinOptions,
+  ListGroupsOptions,
+  ProcessGroup,
+  ProcessGroups,
+  PublishOptions,
+} from "./groups/process-groups.js";
+export { PublishResult } from "./groups/publish-result.js";
+export type { MembershipEvent, WatchOptions } from "./groups/watch.js";
+export type { ActorId, GroupName, NodeId } from "./names.js";
+export { MAX_TOPIC_LENGTH, MAX_TOPIC_SEGMENTS } from "./names.js";
+export { ActorSystem, type ActorSystemOptions } from "./system.js";

@@ -1,0 +1,143 @@
+/**
+ * Validation of every name that enters Chorus: tenants, namespaces, groups, actor ids,
+ * labels and topics. Each check throws a typed error naming the field and the reason,
+ * and is run before any state changes, so bad input never leaves a trace.
+ *
+ * Topic limits (segments, length) are hard caps: they bound the cost of matching a
+ * topic against `#` patterns, which is otherwise exponential in the pattern's `#`s.
+ */
+import { InvalidNameError, InvalidTopicError, type NameKind, type Scope } from "./errors.js";
+
+export type ActorId = string;
+export type GroupName = string;
+export type NodeId = string;
+
+const SCOPE_OR_GROUP = /^[a-z0-9_-]{1,128}$/;
+const ACTOR_ID = /^[A-Za-z0-9\-_.:@]{1,256}$/;
+const TOPIC_SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/** The longest topic or pattern accepted, in characters. */
+export const MAX_TOPIC_LENGTH = 255;
+/** The most dot-separated segments a topic or pattern may have. */
+export const MAX_TOPIC_SEGMENTS = 16;
+
+function reasonFor(value: unknown, maxLength: number, allowed: string): string {
+  if (typeof value !== "string") return "must be a string";
+  if (value.length === 0) return "must not be empty";
+  if (value.length > maxLength) return `must be at most ${maxLength} characters`;
+  return `may only contain ${allowed}`;
+}
+
+function checkName(kind: NameKind, value: unknown): asserts value is string {
+  if (typeof value === "string" && SCOPE_OR_GROUP.test(value)) return;
+  throw new InvalidNameError(kind, value, reasonFor(value, 128, "a-z, 0-9, '-' and '_'"));
+}
+
+export function validateGroupName(value: unknown): asserts value is GroupName {
+  checkName("group", value);
+}
+
+export function validateActorId(value: unknown): asserts value is ActorId {
+  if (typeof value === "string" && ACTOR_ID.test(value)) return;
+  throw new InvalidNameError("actorId", value, reasonFor(value, 256, "letters, digits and '-_.:@'"));
+}
+
+const NODE_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
+
+export function validateNodeId(value: unknown): asserts value is NodeId {
+  if (typeof value === "string" && NODE_ID.test(value)) return;
+  throw new InvalidNameError("nodeId", value, reasonFor(value, 128, "letters, digits and '-_.:'"));
+}
+
+/** Validates and copies a scope, so a caller mutating its object later changes nothing. */
+export function validateScope(value: unknown): Scope {
+  if (typeof value !== "object" || value === null) {
+    throw new InvalidNameError("tenantId", value, "a scope must be { tenantId, namespace }");
+  }
+  const { tenantId, namespace } = value as Record<string, unknown>;
+  checkName("tenantId", tenantId);
+  checkName("namespace", namespace);
+  return Object.freeze({ tenantId, namespace });
+}
+
+/** The key of a scope in maps; `/` cannot occur in either part, so it is unambiguous. */
+export function scopeKey(scope: Scope): string {
+  return `${scope.tenantId}/${scope.namespace}`;
+}
+
+/**
+ * Splits and checks a topic. A published topic is concrete; a subscription may use
+ * `*` (exactly one segment) and `#` (zero or more segments) as whole segments.
+ */
+export function parseTopic(value: unknown, kind: "publish" | "subscription"): string[] {
+  if (typeof value !== "string") throw new InvalidTopicError(value, "must be a string");
+  if (value.length === 0) throw new InvalidTopicError(value, "must not be empty");
+  if (value.length > MAX_TOPIC_LENGTH) {
+    throw new InvalidTopicError(value, `must be at most ${MAX_TOPIC_LENGTH} characters`);
+  }
+  const segments = value.split(".");
+  if (segments.length > MAX_TOPIC_SEGMENTS) {
+    throw new InvalidTopicError(value, `must have at most ${MAX_TOPIC_SEGMENTS} segments`);
+  }
+  for (const segment of segments) {
+    if (segment === "*" || segment === "#") {
+      if (kind === "publish") {
+        throw new InvalidTopicError(value, `a published topic may not contain '${segment}'`);
+      }
+      continue;
+    }
+    if (segment.length === 0) throw new InvalidTopicError(value, "has an empty segment");
+    if (!TOPIC_SEGMENT.test(segment)) {
+      throw new InvalidTopicError(
+        value,
+        "segments may only contain letters, digits, '-' and '_' (and '*' or '#' in a subscription)",
+      );
+    }
+  }
+  return segments;
+}
+
+const LABEL_KEY = /^[a-z0-9]([a-z0-9_.\-/]{0,62}[a-z0-9])?$/;
+const MAX_LABELS = 64;
+const MAX_LABEL_VALUE = 256;
+
+/** Validates group labels and returns a frozen copy. */
+export function validateLabels(value: unknown): Readonly<Record<string, string>> {
+  if (value === undefined) return EMPTY_LABELS;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidNameError("label", value, "labels must be an object of strings");
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_LABELS) {
+    throw new InvalidNameError("label", value, `at most ${MAX_LABELS} labels are allowed`);
+  }
+  const copy: Record<string, string> = {};
+  for (const [key, label] of entries) {
+    if (!LABEL_KEY.test(key)) {
+      throw new InvalidNameError(
+        "label",
+        key,
+        "keys are 1-64 characters of a-z, 0-9, '_.-/' and start and end alphanumeric",
+      );
+    }
+    if (typeof label !== "string" || label.length > MAX_LABEL_VALUE || hasControl(label)) {
+      throw new InvalidNameError(
+        "label",
+        label,
+        `the value of '${key}' must be a string of at most ${MAX_LABEL_VALUE} printable characters`,
+      );
+    }
+    copy[key] = label;
+  }
+  return Object.freeze(copy);
+}
+
+const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
