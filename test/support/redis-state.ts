@@ -1,0 +1,37 @@
+/**
+ * Reads a scope's authoritative state straight from Redis, so tests can compare every
+ * node's replica with what Redis holds. It follows the layout of
+ * src/cluster/redis/keys.ts and uses its own short-lived connection.
+ */
+import { Redis } from "ioredis";
+import { scopeKeys } from "../../src/cluster/redis/keys.js";
+import type { Scope } from "../../src/index.js";
+
+async function withRedis<T>(url: string, read: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    return await read(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The names of the scope's groups, sorted. */
+export function readGroups(url: string, scope: Scope): Promise<string[]> {
+  return withRedis(url, async (redis) => (await redis.hkeys(scopeKeys(scope).groups)).sort());
+}
+
+/** The ids of a group's members (count > 0), sorted, each once. */
+export function readMembers(url: string, scope: Scope, group: string): Promise<string[]> {
+  return withRedis(url, async (redis) => {
+    const rows = await redis.hgetall(scopeKeys(scope).members);
+    const ids = new Set<string>();
+    for (const [field, value] of Object.entries(rows)) {
+      const [g, , actor] = field.split("\n");
+      const count = Number(value.split("\n")[1]);
+      if (g === group && actor !== undefined && count > 0) ids.add(actor);
+    }
+    return [...ids].sort();
+  });
+}
