@@ -1,0 +1,335 @@
+/**
+ * Conformance cases for the rows that change and read membership: createGroup,
+ * deleteGroup, joinGroup, leaveGroup, getMembers, getLocalMembers. Every error case
+ * also checks that the failed call changed nothing, on every node.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  ActorNotFoundError,
+  GroupAlreadyExistsError,
+  GroupNotFoundError,
+  InvalidArgumentError,
+  InvalidNameError,
+  InvalidTopicError,
+  NotAMemberError,
+  PermissionDeniedError,
+} from "../../src/index.js";
+import { freshScope } from "../support/helpers.js";
+import { rejectsWith, scopeWords, sorted, type World } from "./world.js";
+
+export function membershipCases(world: () => World): void {
+  describe("createGroup", () => {
+    it("returns the group with its labels, createdAt and no members, and every node lists it", async () => {
+      const w = world();
+      const labels = { team: "core", "app.kubernetes.io/name": "chorus" };
+      const before = Date.now();
+      const group = await w.on(0).createGroup("orders", { labels });
+      const after = Date.now();
+      assert.equal(group.name, "orders");
+      assert.equal(group.tenantId, w.scope.tenantId);
+      assert.equal(group.namespace, w.scope.namespace);
+      assert.deepEqual({ ...group.labels }, labels);
+      assert.equal(group.memberCount, 0);
+      assert.ok(group.createdAt instanceof Date);
+      assert.ok(group.createdAt.getTime() >= before - 1_000 && group.createdAt.getTime() <= after + 1_000);
+      labels.team = "changed"; // the caller's object is not kept
+      const views = await w.views(async (_g, k) => w.describe("orders", k));
+      for (const seen of views) {
+        assert.ok(seen);
+        assert.deepEqual({ ...seen.labels }, { team: "core", "app.kubernetes.io/name": "chorus" });
+        assert.equal(seen.createdAt.getTime(), group.createdAt.getTime());
+        assert.equal(seen.memberCount, 0);
+      }
+    });
+
+    it("gives no labels when none are given", async () => {
+      const w = world();
+      const group = await w.on(0).createGroup("plain");
+      assert.deepEqual({ ...group.labels }, {});
+    });
+
+    it("counts each member once in memberCount, however often it joined", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const [a, b, c] = w.spawnMany(3);
+      await a!.join("g");
+      await a!.join("g");
+      await b!.join("g");
+      await c!.join("g", { topics: ["x"] });
+      await w.settle();
+      for (const k of Array.from({ length: w.n }, (_, i) => i)) {
+        assert.equal((await w.describe("g", k))?.memberCount, 3, `memberCount on node ${k}`);
+      }
+    });
+
+    it("rejects GroupAlreadyExistsError on every node and keeps the first group as it was", async () => {
+      const w = world();
+      await w.on(0).createGroup("g", { labels: { v: "1" } });
+      await w.settle();
+      const a = w.spawn(0);
+      await a.join("g");
+      const before = await w.snapshot();
+      for (let k = 0; k < w.n; k++) {
+        await rejectsWith(
+          w.on(k).createGroup("g", { labels: { v: "2" } }),
+          GroupAlreadyExistsError,
+          "GROUP_ALREADY_EXISTS",
+          ["g", ...scopeWords(w.scope)],
+        );
+      }
+      assert.deepEqual(await w.snapshot(), before);
+    });
+
+    it("rejects a bad name or bad labels with InvalidNameError and creates nothing", async () => {
+      const w = world();
+      const before = await w.snapshot();
+      await rejectsWith(w.on(0).createGroup("Bad Name"), InvalidNameError, "INVALID_NAME", ["Bad Name"]);
+      await rejectsWith(
+        w.on(0).createGroup("ok", { labels: { "Bad Key": "v" } }),
+        InvalidNameError,
+        "INVALID_NAME",
+      );
+      assert.deepEqual(await w.snapshot(), before);
+      assert.equal(await w.describe("ok"), undefined);
+    });
+  });
+
+  describe("deleteGroup", () => {
+    it("removes the group and all its memberships on every node; its members receive nothing after", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const peers = w.spawnMany(3);
+      for (const p of peers) await p.join("g");
+      for (const p of peers) await p.join("g"); // counts of 2 do not survive a delete either
+      await w.on(0).publishToGroup("g", "before");
+      await w.on(0).deleteGroup("g");
+      await w.settle();
+      for (let k = 0; k < w.n; k++) {
+        await rejectsWith(w.on(k).getMembers("g"), GroupNotFoundError, "GROUP_NOT_FOUND", ["g"]);
+        await rejectsWith(w.on(k).publishToGroup("g", "after"), GroupNotFoundError, "GROUP_NOT_FOUND");
+        assert.equal(await w.describe("g", k), undefined);
+      }
+      // A group of the same name starts empty: memberships do not come back.
+      await w.on(0).createGroup("g");
+      await w.expectMembers("g", []);
+      await w.on(0).publishToGroup("g", "recreated");
+      await w.flush();
+      for (const p of peers) {
+        assert.deepEqual(p.received, ["before"], `${p.id} got only what was published before`);
+        assert.equal(p.ref.isStopped, false, "a delete does not stop its members");
+      }
+    });
+
+    it("is idempotent: deleting a missing or already deleted group resolves", async () => {
+      const w = world();
+      await w.on(0).createGroup("kept");
+      const before = await w.snapshot();
+      await w.on(0).deleteGroup("never-was");
+      assert.deepEqual(await w.snapshot(), before);
+      await w.on(0).createGroup("g");
+      await w.on(0).deleteGroup("g");
+      await w.on(0).deleteGroup("g");
+      await w.settle();
+      for (let k = 0; k < w.n; k++) await w.on(k).deleteGroup("g");
+      assert.deepEqual(await w.snapshot(), before);
+    });
+
+    it("rejects a bad name with InvalidNameError and deletes nothing", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      const before = await w.snapshot();
+      await rejectsWith(w.on(0).deleteGroup("G"), InvalidNameError, "INVALID_NAME");
+      await rejectsWith(w.on(0).deleteGroup("g/.."), InvalidNameError, "INVALID_NAME");
+      assert.deepEqual(await w.snapshot(), before);
+    });
+  });
+
+  describe("joinGroup", () => {
+    it("counts joins like pg: join 16, leave 4, still a member; leave 12 more, gone", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const peers = w.spawnMany(Math.max(2, w.n));
+      const [a, other] = peers;
+      await other!.join("g");
+      for (let i = 0; i < 16; i++) await a!.join("g");
+      for (let i = 0; i < 4; i++) await a!.leave("g");
+      await w.expectMembers("g", [a!.id, other!.id]);
+      await w.on(0).publishToGroup("g", "m1");
+      await w.received(a!, 1);
+      for (let i = 0; i < 11; i++) await a!.leave("g");
+      await w.expectMembers("g", [a!.id, other!.id]);
+      await a!.leave("g");
+      await w.expectMembers("g", [other!.id]);
+      await w.on(0).publishToGroup("g", "m2");
+      await w.flush();
+      assert.deepEqual(a!.received, ["m1"]);
+      assert.deepEqual(other!.received, ["m1", "m2"]);
+      await rejectsWith(a!.leave("g"), NotAMemberError, "NOT_A_MEMBER", [a!.id, "g", ...scopeWords(w.scope)]);
+    });
+
+    it("merges topics across joins", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const a = w.spawn(w.n - 1);
+      await a.join("g", { topics: ["orders.created"] });
+      await w.on(0).publishToGroup("g", 1, { topic: "orders.created" });
+      await w.on(0).publishToGroup("g", 2, { topic: "users.created" });
+      await a.join("g", { topics: ["users.*"] });
+      await w.settle();
+      await w.on(0).publishToGroup("g", 3, { topic: "orders.created" });
+      await w.on(0).publishToGroup("g", 4, { topic: "users.deleted" });
+      await w.on(0).publishToGroup("g", 5, { topic: "billing.paid" });
+      await w.flush();
+      assert.deepEqual(a.received, [1, 3, 4]);
+      assert.deepEqual(a.topics, ["orders.created", "orders.created", "users.deleted"]);
+    });
+
+    it("treats no topics or an empty list as everything, also when merged with patterns", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const [all, empty, later] = w.spawnMany(3);
+      await all!.join("g");
+      await empty!.join("g", { topics: [] });
+      await later!.join("g", { topics: ["only.this"] });
+      await later!.join("g");
+      await w.settle();
+      await w.on(0).publishToGroup("g", "t", { topic: "any.topic" });
+      await w.on(0).publishToGroup("g", "none");
+      await w.flush();
+      for (const p of [all!, empty!, later!]) assert.deepEqual(p.received, ["t", "none"], p.id);
+    });
+
+    it("accepts an actor id on the node that hosts it", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const [a, b] = w.spawnMany(2);
+      await a!.groups.joinGroup("g", a!.id);
+      await b!.groups.joinGroup("g", b!.id, { topics: ["x"] });
+      await w.expectMembers("g", [a!.id, b!.id]);
+    });
+
+    it("rejects GroupNotFoundError, InvalidNameError, InvalidTopicError and InvalidArgumentError, changing nothing", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const a = w.spawn(0);
+      await a.join("g", { topics: ["a"] });
+      const before = await w.snapshot();
+      const scope = scopeWords(w.scope);
+      await rejectsWith(a.join("missing"), GroupNotFoundError, "GROUP_NOT_FOUND", ["missing", ...scope]);
+      await rejectsWith(a.join("Missing"), InvalidNameError, "INVALID_NAME");
+      for (const topics of [
+        ["b", "c..d"],
+        ["b", ""],
+        ["b", "a b"],
+        ["b", "x.y*"],
+        ["b", "a/b"],
+      ]) {
+        await rejectsWith(a.join("g", { topics }), InvalidTopicError, "INVALID_TOPIC");
+      }
+      await rejectsWith(
+        a.join("g", { topics: "b" as unknown as string[] }),
+        InvalidArgumentError,
+        "INVALID_ARGUMENT",
+      );
+      assert.deepEqual(await w.snapshot(), before);
+      // Neither the count nor the topics moved: "b" is not received, one leave ends it.
+      await w.on(0).publishToGroup("g", "to-b", { topic: "b" });
+      await w.on(0).publishToGroup("g", "to-a", { topic: "a" });
+      await w.flush();
+      assert.deepEqual(a.received, ["to-a"]);
+      await a.leave("g");
+      await w.expectMembers("g", []);
+    });
+
+    it("rejects a stopped actor with ActorNotFoundError, and an unknown id too", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const a = w.spawn(0);
+      await a.ref.stop();
+      const before = await w.snapshot();
+      await rejectsWith(a.join("g"), ActorNotFoundError, "ACTOR_NOT_FOUND", [a.id, ...scopeWords(w.scope)]);
+      await rejectsWith(w.on(0).joinGroup("g", "nobody"), ActorNotFoundError, "ACTOR_NOT_FOUND", ["nobody"]);
+      assert.deepEqual(await w.snapshot(), before);
+    });
+
+    it("rejects an actor of another scope with PermissionDeniedError", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      const foreignScope = freshScope("other");
+      const foreign = w.cluster.nodes[0]!.spawn({ id: "intruder", ...foreignScope }, () => {});
+      const before = await w.snapshot();
+      await rejectsWith(w.on(0).joinGroup("g", foreign), PermissionDeniedError, "PERMISSION_DENIED", [
+        "intruder",
+        "g",
+        foreignScope.tenantId,
+        w.scope.tenantId,
+      ]);
+      assert.deepEqual(await w.snapshot(), before);
+      await foreign.stop();
+    });
+  });
+
+  describe("leaveGroup", () => {
+    it("rejects NotAMemberError for an actor that never joined, and GroupNotFoundError, changing nothing", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const [a, b] = w.spawnMany(2);
+      await a!.join("g");
+      const before = await w.snapshot();
+      await rejectsWith(b!.leave("g"), NotAMemberError, "NOT_A_MEMBER", [b!.id, "g", ...scopeWords(w.scope)]);
+      await rejectsWith(a!.leave("nope"), GroupNotFoundError, "GROUP_NOT_FOUND", ["nope"]);
+      await rejectsWith(a!.groups.leaveGroup("g", "bad id!"), InvalidNameError, "INVALID_NAME");
+      assert.deepEqual(await w.snapshot(), before);
+    });
+
+    it("accepts an actor id on the node that hosts it", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const a = w.spawn(w.n - 1);
+      await a.join("g");
+      await a.groups.leaveGroup("g", a.id);
+      await w.expectMembers("g", []);
+    });
+  });
+
+  describe("getMembers and getLocalMembers", () => {
+    it("list every member once cluster-wide, and each node's own members locally", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const peers = w.spawnMany(3 * w.n + 1);
+      for (const p of peers) {
+        await p.join("g");
+        await p.join("g", { topics: ["x.#"] });
+      }
+      const ids = peers.map((p) => p.id);
+      await w.expectMembers("g", ids);
+      const locals = await w.views((g) => g.getLocalMembers("g"));
+      for (const [k, local] of locals.entries()) {
+        const hosted = peers.filter((p) => p.node === k).map((p) => p.id);
+        assert.deepEqual(sorted(local), sorted(hosted), `local members of node ${k}`);
+      }
+      assert.deepEqual(sorted(locals.flat()), sorted(ids));
+    });
+
+    it("reject GroupNotFoundError for a missing group and InvalidNameError for a bad name", async () => {
+      const w = world();
+      for (let k = 0; k < w.n; k++) {
+        await rejectsWith(w.on(k).getMembers("none"), GroupNotFoundError, "GROUP_NOT_FOUND", ["none"]);
+        await rejectsWith(w.on(k).getLocalMembers("none"), GroupNotFoundError, "GROUP_NOT_FOUND", ["none"]);
+        await rejectsWith(w.on(k).getMembers(""), InvalidNameError, "INVALID_NAME");
+      }
+    });
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * The conformance suite: every row of the contract table in DESIGN.md, as one set of
+ * tests that every backend runs (the embedded default now, Redis with several nodes
+ * later), in the manner of Phoenix.PubSub's shared adapter tests.
+ *
+ * Tests are written for a cluster of 1 to 3 nodes: actors are spawned round-robin over
+ * the nodes, joined and left on the node that hosts them, groups are created on node 0,
+ * and every read from another node comes after `settle()`. Nothing here knows which
+ * backend runs underneath; a fixture starts the cluster and says how to wait for it.
+ * Each test works in a scope of its own, so one cluster serves the whole suite.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe } from "node:test";
+import { listingCases } from "./listing.cases.js";
+import { membershipCases } from "./membership.cases.js";
+import { publishCases } from "./publish.cases.js";
+import { watchCases } from "./watch.cases.js";
+import { type ClusterFixture, type TestCluster, World } from "./world.js";
+
+export type { ClusterFixture, TestCluster } from "./world.js";
+
+/** Defines the suite for `fixture`, run on a cluster of `nodeCount` nodes (default 1). */
+export function defineConformanceSuite(name: string, fixture: ClusterFixture, nodeCount = 1): void {
+  describe(`conformance: ${name}, ${nodeCount} node(s)`, { skip: fixture.skip ?? false }, () => {
+    let cluster: TestCluster | undefined;
+    before(async () => {
+      cluster = await fixture.start(nodeCount);
+      assert.equal(cluster.nodes.length, nodeCount, "the fixture started the nodes asked for");
+    });
+    after(async () => {
+      await cluster?.close();
+    });
+    const world = (): World => {
+      assert.ok(cluster, "the cluster has started");
+      return new World(cluster);
+    };
+    membershipCases(world);
+    listingCases(world);
+    publishCases(world);
+    watchCases(world);
+  });
+}
