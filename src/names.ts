@@ -38,6 +38,8 @@ export function validateGroupName(value: unknown): asserts value is GroupName {
 }
 
 export function validateActorId(value: unknown): asserts value is ActorId {
+  // `.` and `..` fit the alphabet but name a path step wherever an id meets a URL or a key path.
+  if (value === "." || value === "..") throw new InvalidNameError("actorId", value, "may not be '.' or '..'");
   if (typeof value === "string" && ACTOR_ID.test(value)) return;
   throw new InvalidNameError("actorId", value, reasonFor(value, 256, "letters, digits and '-_.:@'"));
 }

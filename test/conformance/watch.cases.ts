@@ -55,8 +55,9 @@ export function watchCases(world: () => World): void {
       await w.on(0).createGroup("other");
       await w.settle();
       const seen: MembershipEvent[] = [];
+      const signal = AbortSignal.timeout(DEADLINE_MS);
       const done = (async () => {
-        for await (const event of w.on(0).watch("g", { signal: AbortSignal.timeout(DEADLINE_MS) })) {
+        for await (const event of w.on(0).watch("g", { signal })) {
           seen.push(event);
         }
       })();
@@ -68,6 +69,7 @@ export function watchCases(world: () => World): void {
       await w.on(0).deleteGroup("g");
       await w.settle();
       await done;
+      assert.equal(signal.aborted, false, "the deletion ended the watch, not its deadline");
       assert.deepEqual(
         seen.map((e) => e.type),
         ["joined", "deleted"],
