@@ -11,9 +11,10 @@
  * failure is reported with the last mismatch it saw, so the test says what diverged.
  */
 import { deepStrictEqual } from "node:assert/strict";
-import type { Scope } from "../../src/index.js";
+import { ActorSystem, type Scope } from "../../src/index.js";
 import { freshScope } from "./helpers.js";
 import { NodeProcess, type StartOptions } from "./node-process.js";
+import { redisSkipReason } from "./redis-server.js";
 import { readGroups, readMembers } from "./redis-state.js";
 
 export interface Timings {
@@ -206,4 +207,19 @@ export class Cluster {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Lets a fault last: a fault's duration, never a wait for an outcome. */
+export function hold(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Undefined when multi-process tests can run; otherwise why not (said loudly). */
+export function clusterSkipReason(): string | undefined {
+  const redis = redisSkipReason();
+  if (redis !== undefined) return redis;
+  if (typeof (ActorSystem as unknown as { start?: unknown }).start === "function") return undefined;
+  const reason = "this build has no ActorSystem.start: SKIPPING the multi-process tests";
+  console.warn(`\n!!! ${reason}\n`);
+  return reason;
 }
