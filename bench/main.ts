@@ -10,6 +10,7 @@
  * Nothing here asserts a timing; a run fails only when a contender did not do the
  * work it was asked to do.
  */
+import { clusterPubSub } from "./cluster-pubsub.js";
 import { fanOut } from "./fan-out.js";
 import type { BenchOptions, CaseResult } from "./harness.js";
 
@@ -20,6 +21,7 @@ const options: BenchOptions = { quick, repetitions: quick ? 2 : 5, log: (line) =
 
 const scenarios: Record<string, () => Promise<CaseResult[]>> = {
   "fan-out": () => fanOut(options, quick ? [100, 1_000, 10_000] : [100, 1_000, 10_000, 100_000]),
+  cluster: () => clusterPubSub(options),
 };
 
 const results: CaseResult[] = [];
