@@ -47,4 +47,4 @@ export { PublishResult } from "./groups/publish-result.js";
 export type { MembershipEvent, WatchOptions } from "./groups/watch.js";
 export type { ActorId, GroupName, NodeId } from "./names.js";
 export { MAX_TOPIC_LENGTH, MAX_TOPIC_SEGMENTS } from "./names.js";
-export { ActorSystem, type ActorSystemOptions } from "./system.js";
+export { ActorSystem, type ActorSystemOptions, type RedisClusterOptions } from "./system.js";

@@ -3,12 +3,15 @@
  * groups of every scope and the backend chosen from its options, and wires them
  * together; nothing else in the project constructs these.
  *
- * Without `cluster` it is embedded: one process, nothing else installed.
+ * Without `cluster` it is embedded: one process, nothing else installed. With
+ * `cluster: { redis }` (through `ActorSystem.start`, which waits until the node has
+ * joined) its groups are shared with every other node on the same Redis.
  */
 import type { Behaviour } from "./actors/actor-cell.js";
 import type { ActorRef } from "./actors/actor-ref.js";
 import { ActorRuntime, type MailboxOptions, type SpawnOptions } from "./actors/runtime.js";
 import { EmbeddedBackend } from "./cluster/memory.js";
+import { RedisBackend, type RedisClusterOptions } from "./cluster/redis/redis-backend.js";
 import { InvalidArgumentError, type Scope, SystemStoppedError } from "./errors.js";
 import type { Backend } from "./groups/backend.js";
 import type { GroupsHost, ProcessGroups } from "./groups/process-groups.js";
@@ -24,6 +27,20 @@ export interface ActorSystemOptions {
   readonly onActorError?: (error: unknown, actor: ActorRef) => void;
   /** The clock for `createdAt`. Default: `Date.now`. */
   readonly clock?: () => number;
+  /** Join a cluster over Redis (only through `ActorSystem.start`). Default: embedded. */
+  readonly cluster?: RedisClusterOptions;
+}
+
+export type { RedisClusterOptions };
+
+// Set only while `start` constructs a clustered system.
+let starting = false;
+// Each clustered system's backend, for `clusterBackendOf` (tests and diagnostics).
+const backends = new WeakMap<ActorSystem, RedisBackend>();
+
+/** The Redis backend of a clustered system (for tests and diagnostics); undefined if embedded. */
+export function clusterBackendOf(system: ActorSystem): RedisBackend | undefined {
+  return backends.get(system);
 }
 
 export class ActorSystem implements AsyncDisposable {
@@ -46,7 +63,20 @@ export class ActorSystem implements AsyncDisposable {
       ...(options.defaultMailbox && { defaultMailbox: options.defaultMailbox }),
       ...(options.onActorError && { onActorError: options.onActorError }),
     });
-    this.#backend = new EmbeddedBackend();
+    if (options.cluster !== undefined) {
+      if (!starting) {
+        throw new InvalidArgumentError(
+          "cluster",
+          "a clustered system is made with `await ActorSystem.start(options)`",
+        );
+      }
+      const cluster = validateCluster(options.cluster);
+      const backend = new RedisBackend(nodeId, cluster);
+      backends.set(this, backend);
+      this.#backend = backend;
+    } else {
+      this.#backend = new EmbeddedBackend();
+    }
     const clock = options.clock ?? Date.now;
     const system = this;
     const host: GroupsHost = {
@@ -59,6 +89,28 @@ export class ActorSystem implements AsyncDisposable {
       now: clock,
     };
     this.#groups = new GroupsRegistry(host);
+  }
+
+  /**
+   * Makes a node and, with `cluster`, joins it to the cluster: resolves once it is
+   * registered, heartbeating and subscribed. Rejects (closing everything it opened)
+   * if Redis cannot be reached.
+   */
+  static async start(options: ActorSystemOptions = {}): Promise<ActorSystem> {
+    starting = true;
+    let system: ActorSystem;
+    try {
+      system = new ActorSystem(options);
+    } finally {
+      starting = false;
+    }
+    try {
+      await system.#backend.start(system.#groups);
+    } catch (error) {
+      await system.shutdown().catch(() => undefined);
+      throw error;
+    }
+    return system;
   }
 
   /**
@@ -102,4 +154,28 @@ export class ActorSystem implements AsyncDisposable {
     this.#groups.clear();
     await this.#backend.close();
   }
+}
+
+function validateCluster(options: unknown): RedisClusterOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidArgumentError("cluster", "must be an object");
+  }
+  const o = options as RedisClusterOptions;
+  if (typeof o.redis !== "string" || !/^rediss?:\/\//.test(o.redis)) {
+    throw new InvalidArgumentError("cluster.redis", "must be a redis:// or rediss:// URL");
+  }
+  const positive = (name: string, value: number | undefined): void => {
+    if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
+      throw new InvalidArgumentError(`cluster.${name}`, "must be a positive integer");
+    }
+  };
+  positive("heartbeatIntervalMs", o.heartbeatIntervalMs);
+  positive("nodeTimeoutMs", o.nodeTimeoutMs);
+  positive("joinVisibilityTimeoutMs", o.joinVisibilityTimeoutMs);
+  positive("maxPayloadBytes", o.maxPayloadBytes);
+  const heartbeat = o.heartbeatIntervalMs ?? 1_000;
+  if ((o.nodeTimeoutMs ?? 5_000) < 2 * heartbeat) {
+    throw new InvalidArgumentError("cluster.nodeTimeoutMs", "must be at least twice heartbeatIntervalMs");
+  }
+  return { ...o };
 }

@@ -51,15 +51,21 @@ export interface Backend {
   /** False for the embedded default: the core then never calls the methods below. */
   readonly isDistributed: boolean;
   start(replica: ReplicaSink): Promise<void>;
-  /** Resolves once this node holds a current replica of the scope. */
+  /** Resolves once this node holds a current replica of the scope (awaited before its first use). */
   openScope(scope: Scope): Promise<void>;
   /** Rejects with GroupAlreadyExistsError when another node created it first. */
   createGroup(scope: Scope, record: GroupRecord): Promise<void>;
   /** Removes the group and every membership in it, on every node. Idempotent. */
   deleteGroup(scope: Scope, name: GroupName): Promise<void>;
-  /** Records a local actor's membership; rejects with GroupNotFoundError if the group is gone. */
-  writeMembership(scope: Scope, record: MembershipRecord): Promise<void>;
-  /** Carries a message to the given nodes, one wire message however many members they host. */
-  forward(scope: Scope, message: RemoteMessage, nodes: readonly NodeId[]): Promise<void>;
+  /**
+   * Records a local actor's membership; rejects with GroupNotFoundError if the group is
+   * gone. With `visible`, resolves once every live replica holder has applied it, or
+   * rejects with JoinNotVisibleError naming those that did not (the write stays).
+   */
+  writeMembership(scope: Scope, record: MembershipRecord, visible?: boolean): Promise<void>;
+  /** Checks and encodes a message before anything is delivered: PayloadTooLargeError, InvalidArgumentError. */
+  encode(scope: Scope, message: RemoteMessage): string;
+  /** Sends an encoded message to the given nodes (to every live node when the replica is not current). */
+  forward(scope: Scope, encoded: string, nodes: readonly NodeId[]): void;
   close(): Promise<void>;
 }

@@ -57,6 +57,12 @@ export interface CreateGroupOptions {
 export interface JoinOptions {
   /** Topic patterns to receive (`*` one segment, `#` zero or more). Default: every message. */
   readonly topics?: readonly string[];
+  /**
+   * `"cluster"`: resolve only once every live node's replica shows the membership, so a
+   * publish from any node right after reaches it; rejects with JoinNotVisibleError
+   * naming the nodes that did not confirm in time (the membership stays). Embedded: no effect.
+   */
+  readonly visible?: "cluster";
 }
 
 /** An actor, by handle or (on the node that hosts it) by id. */
@@ -104,6 +110,8 @@ export class ProcessGroups {
   readonly #index: ScopeMembership;
   readonly #host: GroupsHost;
   readonly #scopeKey: string;
+  // Multi-node: the first operation on the scope waits for this node's replica of it.
+  #opened: Promise<void> | null = null;
 
   constructor(scope: Scope, index: ScopeMembership, host: GroupsHost) {
     this.scope = scope;
@@ -115,6 +123,7 @@ export class ProcessGroups {
   /** Creates a group. Rejects with GroupAlreadyExistsError if the name is taken. */
   async createGroup(name: GroupName, options?: CreateGroupOptions): Promise<ProcessGroup> {
     this.#checkRunning();
+    if (this.#host.backend.isDistributed) await this.#open();
     validateGroupName(name);
     const labels = validateLabels(options?.labels);
     if (this.#index.get(name) !== undefined) throw new GroupAlreadyExistsError(name, this.scope);
@@ -128,6 +137,7 @@ export class ProcessGroups {
   /** Deletes a group and every membership in it. Deleting a missing group is not an error. */
   async deleteGroup(name: GroupName): Promise<void> {
     this.#checkRunning();
+    if (this.#host.backend.isDistributed) await this.#open();
     validateGroupName(name);
     if (this.#host.backend.isDistributed) await this.#host.backend.deleteGroup(this.scope, name);
     this.#index.delete(name);
@@ -136,6 +146,7 @@ export class ProcessGroups {
   /** The group's metadata and current member count. */
   async getGroup(name: GroupName): Promise<ProcessGroup> {
     this.#checkRunning();
+    if (this.#host.backend.isDistributed) await this.#open();
     return this.#describe(this.#group(name));
   }
 
@@ -145,17 +156,23 @@ export class ProcessGroups {
    */
   async joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
     this.#checkRunning();
+    if (this.#host.backend.isDistributed) await this.#open();
     validateGroupName(name);
     const topics = parseSubscriptions(options?.topics);
+    const visible = options?.visible;
+    if (visible !== undefined && visible !== "cluster") {
+      throw new InvalidArgumentError("visible", 'must be "cluster" when given');
+    }
     const group = this.#group(name);
     const cell = this.#localActor(actor, name);
     this.#index.join(group, cell, this.#host.nodeId, topics);
-    if (this.#host.backend.isDistributed) await this.#writeMembership(group, cell.id);
+    if (this.#host.backend.isDistributed) await this.#writeMembership(group, cell.id, visible === "cluster");
   }
 
   /** Takes one join away; when the count reaches zero the actor is no longer a member. */
   async leaveGroup(name: GroupName, actor: ActorLike): Promise<void> {
     this.#checkRunning();
+    if (this.#host.backend.isDistributed) await this.#open();
     validateGroupName(name);
     const actorId = this.#actorId(actor, name);
     const group = this.#group(name);
@@ -169,18 +186,20 @@ export class ProcessGroups {
       );
     }
     this.#index.leave(group, actorId);
-    if (this.#host.backend.isDistributed) await this.#writeMembership(group, actorId);
+    if (this.#host.backend.isDistributed) await this.#writeMembership(group, actorId, false);
   }
 
   /** Every member's id, on every node, each once however often it joined. */
   async getMembers(name: GroupName): Promise<ActorId[]> {
     this.#checkRunning();
+    if (this.#host.backend.isDistributed) await this.#open();
     return [...this.#group(name).everyone().ids];
   }
 
   /** The members hosted by this node. */
   async getLocalMembers(name: GroupName): Promise<ActorId[]> {
     this.#checkRunning();
+    if (this.#host.backend.isDistributed) await this.#open();
     return this.#group(name)
       .everyone()
       .cells.map((cell) => cell.id);
@@ -189,6 +208,7 @@ export class ProcessGroups {
   /** A page of groups in ascending name order, optionally filtered by a glob. */
   async listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
     this.#checkRunning();
+    if (this.#host.backend.isDistributed) await this.#open();
     if (options !== undefined && (typeof options !== "object" || options === null)) {
       throw new InvalidArgumentError("listGroups options", "must be an object");
     }
@@ -229,6 +249,7 @@ export class ProcessGroups {
    */
   async publishToGroup(name: GroupName, message: unknown, options?: PublishOptions): Promise<PublishResult> {
     this.#checkRunning();
+    if (this.#host.backend.isDistributed) await this.#open();
     validateGroupName(name);
     const topic = options?.topic;
     const segments = topic === undefined ? null : parseTopic(topic, "publish");
@@ -236,18 +257,22 @@ export class ProcessGroups {
     const group = this.#group(name);
     let audience = segments === null ? group.everyone() : group.matching(segments);
     if (excluded !== null) audience = without(audience, group, excluded);
+    const backend = this.#host.backend;
+    // Multi-node: encode (and refuse a bad payload) before anything is delivered.
+    const encoded = backend.isDistributed
+      ? backend.encode(this.scope, {
+          group: name,
+          message,
+          topic,
+          exclude: excluded === null ? [] : [...excluded],
+        })
+      : null;
     if (audience.cells.length > 0) {
       this.#host.runtime.dispatcher.fanOut(audience.cells, message, name, topic, null);
     }
     let remoteCount = 0;
     for (const count of audience.remote.values()) remoteCount += count;
-    if (remoteCount > 0) {
-      await this.#host.backend.forward(
-        this.scope,
-        { group: name, message, topic, exclude: excluded === null ? [] : [...excluded] },
-        [...audience.remote.keys()],
-      );
-    }
+    if (encoded !== null) backend.forward(this.scope, encoded, [...audience.remote.keys()]);
     return new PublishResult(
       audience.cells.length,
       remoteCount,
@@ -266,6 +291,7 @@ export class ProcessGroups {
     const hub = this.#index.hub;
     try {
       this.#checkRunning();
+      if (this.#host.backend.isDistributed) void this.#open().catch(() => undefined);
       if (name !== undefined) this.#group(name);
       return hub.open(name, options);
     } catch (error) {
@@ -326,15 +352,28 @@ export class ProcessGroups {
     return new Set(list.map((actor) => this.#actorId(actor, group)));
   }
 
-  async #writeMembership(group: GroupState, actorId: ActorId): Promise<void> {
+  async #writeMembership(group: GroupState, actorId: ActorId, visible: boolean): Promise<void> {
     const member = group.members.get(actorId);
-    await this.#host.backend.writeMembership(this.scope, {
-      group: group.name,
-      actorId,
-      nodeId: this.#host.nodeId,
-      count: member?.count ?? 0,
-      topics: member?.topics ?? [],
+    await this.#host.backend.writeMembership(
+      this.scope,
+      {
+        group: group.name,
+        actorId,
+        nodeId: this.#host.nodeId,
+        count: member?.count ?? 0,
+        topics: member?.topics ?? [],
+      },
+      visible,
+    );
+  }
+
+  // The scope's replica, opened once; a failed opening is tried again by the next call.
+  #open(): Promise<void> {
+    this.#opened ??= this.#host.backend.openScope(this.scope).catch((error: unknown) => {
+      this.#opened = null;
+      throw error;
     });
+    return this.#opened;
   }
 
   #describe(group: GroupState): ProcessGroup {

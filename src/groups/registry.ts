@@ -50,6 +50,12 @@ export class GroupsRegistry implements ReplicaSink {
     const index = this.#entry(scope).index;
     const group = index.get(record.group);
     if (group === undefined) return; // the group was deleted after this write; nothing to apply
+    const member = group.members.get(record.actorId);
+    // A local actor with the same id is this node's to state; and the end of another
+    // node's membership must not remove a member that now lives elsewhere.
+    if (member !== undefined && (member.cell !== null || member.nodeId !== record.nodeId)) {
+      if (member.cell !== null || record.count <= 0) return;
+    }
     index.assign(group, record.actorId, record.nodeId, null, record.count, record.topics);
   }
 
@@ -69,7 +75,8 @@ export class GroupsRegistry implements ReplicaSink {
     }
     for (const m of remote.values()) {
       const group = index.get(m.group);
-      if (group !== undefined) index.assign(group, m.actorId, m.nodeId, null, m.count, m.topics);
+      if (group === undefined || group.members.get(m.actorId)?.cell) continue; // local ones stay
+      index.assign(group, m.actorId, m.nodeId, null, m.count, m.topics);
     }
   }
 

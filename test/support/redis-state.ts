@@ -25,12 +25,12 @@ export function readGroups(url: string, scope: Scope): Promise<string[]> {
 /** The ids of a group's members (count > 0), sorted, each once. */
 export function readMembers(url: string, scope: Scope, group: string): Promise<string[]> {
   return withRedis(url, async (redis) => {
-    const rows = await redis.hgetall(scopeKeys(scope).members);
+    const rows = await redis.hgetall(`${scopeKeys(scope).membersPrefix}${group}`);
     const ids = new Set<string>();
     for (const [field, value] of Object.entries(rows)) {
-      const [g, , actor] = field.split("\n");
+      const [, actor] = field.split("\n");
       const count = Number(value.split("\n")[1]);
-      if (g === group && actor !== undefined && count > 0) ids.add(actor);
+      if (actor !== undefined && count > 0) ids.add(actor);
     }
     return [...ids].sort();
   });

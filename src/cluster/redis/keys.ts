@@ -5,8 +5,8 @@
  * script can touch all of a scope's keys:
  *   chorus:{S}:meta        hash  epoch (new whenever the scope's keys are created), seq
  *   chorus:{S}:groups      hash  group → "epoch\ncreatedAtMs\nlabelsJson"
- *   chorus:{S}:members     hash  "group\nnode\nactor" → "incarnation\ncount\ntopic,topic"
- *   chorus:{S}:node:<n>    set   the member fields node n owns (a purge is O(its rows))
+ *   chorus:{S}:m:<group>   hash  "node\nactor" → "incarnation\ncount\ntopic,topic" (a delete is O(members))
+ *   chorus:{S}:node:<n>    set   "group\nactor" of each row node n owns (a purge is O(its rows))
  *   chorus:{S}:holders     hash  node → incarnation of each replica holder (join visibility)
  *   chorus:{S}:events      channel of the scope's change events, each with its seq
  * Cluster-wide (a single Redis primary; the scripts read these beside a scope's keys):
@@ -41,7 +41,8 @@ export interface ScopeKeys {
   readonly id: string;
   readonly meta: string;
   readonly groups: string;
-  readonly members: string;
+  /** The prefix of the per-group member hashes: append the group name. */
+  readonly membersPrefix: string;
   readonly holders: string;
   readonly events: string;
   /** The prefix of the per-node sets: append the node id. */
@@ -55,13 +56,9 @@ export function scopeKeys(scope: Scope | string): ScopeKeys {
     id,
     meta: `${base}:meta`,
     groups: `${base}:groups`,
-    members: `${base}:members`,
+    membersPrefix: `${base}:m:`,
     holders: `${base}:holders`,
     events: `${base}:events`,
     nodePrefix: `${base}:node:`,
   };
 }
-
-/** The hash field of one membership row. Names never hold a newline. */
-export const memberField = (group: string, node: string, actor: string): string =>
-  `${group}\n${node}\n${actor}`;

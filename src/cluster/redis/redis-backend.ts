@@ -1,0 +1,478 @@
+/**
+ * RedisBackend: the multi-node backend. Each node owns the memberships of the actors
+ * it hosts (the `pg` model) and states them absolutely in Redis through one Lua script
+ * per change (scripts.ts); Redis orders each scope's changes with a sequence number;
+ * every node keeps a replica of the scopes it touches (replica.ts), so reads and the
+ * recipients of a publish need no round trip; messages travel one PUBLISH per target
+ * node per turn of the event loop (outbox.ts).
+ *
+ * Liveness: every node heartbeats into a sorted set with Redis's clock and reaps
+ * (liveness.ts). A node that finds itself fenced or the store emptied registers a new
+ * incarnation, re-asserts its slice of every scope and resyncs its replicas.
+ *
+ * Five connections, each named `chorus:<node>:<role>`: `cmd` (scripts, snapshots),
+ * `publish` (outgoing messages and control), `events` (scope change events and this
+ * node's control channel), `messages` (this node's message channel) — separate, so a
+ * message flood that trips Redis's pub/sub output limit cannot cut membership events —
+ * and `heartbeat`, whose offline queue is off so a stale heartbeat is never replayed.
+ *
+ * Background failures never throw into the caller: they go to `onError` and count in
+ * `inspect().errors`.
+ */
+import type { Redis } from "ioredis";
+import { GroupAlreadyExistsError, GroupNotFoundError, type Scope } from "../../errors.js";
+import type {
+  Backend,
+  GroupRecord,
+  MembershipRecord,
+  RemoteMessage,
+  ReplicaSink,
+} from "../../groups/backend.js";
+import { type NodeId, scopeKey } from "../../names.js";
+import { connect, list, pairs, run, text } from "./connection.js";
+import { ctlChannel, msgChannel, NODES, nodeScopes, type ScopeKeys, scopeKeys } from "./keys.js";
+import { Liveness } from "./liveness.js";
+import { decodeBatch, Outbox } from "./outbox.js";
+import {
+  type KnownGroup,
+  parseEvent,
+  parseLabels,
+  ScopeReplica,
+  type Snapshot,
+  splitTopics,
+} from "./replica.js";
+import {
+  ASSERT_SLICE,
+  CREATE_GROUP,
+  DELETE_GROUP,
+  type Script,
+  SNAPSHOT,
+  WRITE_MEMBERSHIP,
+} from "./scripts.js";
+import { Visibility } from "./visibility.js";
+
+export interface RedisClusterOptions {
+  /** Redis URL, e.g. `redis://127.0.0.1:6379`. */
+  readonly redis: string;
+  /** How often this node heartbeats, reaps and checks idle replicas. Default: 1 000. */
+  readonly heartbeatIntervalMs?: number;
+  /** A node silent this long is declared dead and its memberships removed. Default: 5 000. */
+  readonly nodeTimeoutMs?: number;
+  /** How long `joinGroup(…, { visible: "cluster" })` waits. Default: twice `nodeTimeoutMs`. */
+  readonly joinVisibilityTimeoutMs?: number;
+  /** Largest JSON-encoded message a publish may carry. Default: 1 MiB. */
+  readonly maxPayloadBytes?: number;
+  /** Hears every background failure (a lost connection, a failed resync). */
+  readonly onError?: (error: Error) => void;
+}
+
+/** Counters for tests and metrics. */
+export interface ClusterInspection {
+  readonly nodeId: string;
+  readonly incarnation: string;
+  readonly incarnations: number;
+  readonly resyncs: number;
+  readonly errors: number;
+  readonly wireMessages: number;
+  readonly forwardedMessages: number;
+  readonly scopes: readonly {
+    readonly scope: string;
+    readonly cursor: number;
+    readonly isCurrent: boolean;
+  }[];
+}
+
+export class RedisBackend implements Backend {
+  readonly isDistributed = true;
+  readonly nodeId: NodeId;
+  readonly heartbeatIntervalMs: number;
+  readonly nodeTimeoutMs: number;
+  readonly #visibilityTimeoutMs: number;
+  readonly #onError: ((error: Error) => void) | undefined;
+  readonly cmd: Redis;
+  readonly #publish: Redis;
+  readonly #events: Redis;
+  readonly #messages: Redis;
+  readonly heartbeat: Redis;
+  readonly #outbox: Outbox;
+  readonly #visibility: Visibility;
+  readonly liveness: Liveness;
+  #sink: ReplicaSink | null = null;
+  readonly replicas = new Map<string, ScopeReplica>();
+  readonly #opening = new Map<string, Promise<void>>();
+  readonly #byChannel = new Map<string, ScopeReplica>();
+  #closing = false;
+  #started = false;
+  #errors = 0;
+  resyncs = 0;
+
+  constructor(nodeId: NodeId, options: RedisClusterOptions) {
+    this.nodeId = nodeId;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
+    this.nodeTimeoutMs = options.nodeTimeoutMs ?? 5_000;
+    this.#visibilityTimeoutMs = options.joinVisibilityTimeoutMs ?? 2 * this.nodeTimeoutMs;
+    this.#onError = options.onError;
+    const url = options.redis;
+    this.cmd = connect(url, nodeId, "cmd");
+    this.#publish = connect(url, nodeId, "publish");
+    this.#events = connect(url, nodeId, "events");
+    this.#messages = connect(url, nodeId, "messages");
+    this.heartbeat = connect(url, nodeId, "heartbeat", {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
+    for (const conn of [this.cmd, this.#publish, this.#events, this.#messages, this.heartbeat]) {
+      conn.on("error", this.report);
+    }
+    this.#outbox = new Outbox(this.#publish, options.maxPayloadBytes ?? 1024 * 1024, this.report);
+    this.#visibility = new Visibility({
+      nodeId,
+      heartbeatIntervalMs: this.heartbeatIntervalMs,
+      probe: (scopeId, nodes) => {
+        for (const node of nodes) this.#control(node, { t: "probe", s: scopeId, n: nodeId });
+      },
+      stillAlive: (nodes) => this.#stillAlive(nodes),
+    });
+    this.liveness = new Liveness(this);
+  }
+
+  get sink(): ReplicaSink {
+    if (this.#sink === null) throw new Error("the Redis backend has not started");
+    return this.#sink;
+  }
+
+  get isClosed(): boolean {
+    return this.#closing;
+  }
+
+  /** Reports a background failure; never throws. */
+  readonly report = (error: unknown): void => {
+    this.#errors++;
+    if (this.#closing) return;
+    const err = error instanceof Error ? error : new Error(String(error));
+    try {
+      this.#onError?.(err);
+    } catch {
+      // a throwing error hook must not break the backend's own loops
+    }
+  };
+
+  async start(sink: ReplicaSink): Promise<void> {
+    this.#sink = sink;
+    await Promise.all(
+      [this.cmd, this.#publish, this.#events, this.#messages, this.heartbeat].map((c) => c.connect()),
+    );
+    this.#events.on("message", (channel: string, raw: string) => this.#onEventsMessage(channel, raw));
+    this.#messages.on("message", (_channel: string, raw: string) => this.#onMessages(raw));
+    await this.#events.subscribe(ctlChannel(this.nodeId));
+    await this.#messages.subscribe(msgChannel(this.nodeId));
+    await this.liveness.start();
+    // After the first connection, every reconnect repairs what may have been lost.
+    this.#events.on("ready", () => void this.liveness.afterEventsReconnect());
+    this.cmd.on("ready", () => void this.liveness.afterCommandsReconnect());
+    this.#started = true;
+  }
+
+  get isStarted(): boolean {
+    return this.#started;
+  }
+
+  openScope(scope: Scope): Promise<void> {
+    const id = scopeKey(scope);
+    let opening = this.#opening.get(id);
+    if (opening === undefined) {
+      opening = this.#open(scope, id).catch((error: unknown) => {
+        this.#opening.delete(id);
+        throw error;
+      });
+      this.#opening.set(id, opening);
+    }
+    return opening;
+  }
+
+  async #open(scope: Scope, id: string): Promise<void> {
+    const keys = scopeKeys(id);
+    const replica = new ScopeReplica(scope, keys, this);
+    // Subscribe first, then snapshot: an event of a change made after the snapshot can
+    // then never be missed, only buffered and applied past the snapshot's number.
+    this.#byChannel.set(keys.events, replica);
+    this.replicas.set(id, replica);
+    try {
+      await this.#events.subscribe(keys.events);
+      await this.resync(replica);
+    } catch (error) {
+      this.#byChannel.delete(keys.events);
+      this.replicas.delete(id);
+      throw error;
+    }
+  }
+
+  resync(replica: ScopeReplica): Promise<void> {
+    this.resyncs++;
+    return replica.resync();
+  }
+
+  async createGroup(scope: Scope, record: GroupRecord): Promise<void> {
+    const replica = this.#replica(scope);
+    const reply = await this.#scopeScript(replica, CREATE_GROUP, [
+      record.name,
+      record.createdAtMs,
+      JSON.stringify(record.labels),
+    ]);
+    if (reply[0] === "exists") throw new GroupAlreadyExistsError(record.name, scope);
+    this.#noteGroup(replica, text(reply[3]), record);
+  }
+
+  async deleteGroup(scope: Scope, name: string): Promise<void> {
+    await this.#scopeScript(this.#replica(scope), DELETE_GROUP, [name]);
+  }
+
+  async writeMembership(scope: Scope, record: MembershipRecord, visible = false): Promise<void> {
+    const replica = this.#replica(scope);
+    const groupEpoch = replica.groups.get(record.group)?.epoch ?? "";
+    const args = [
+      record.group,
+      groupEpoch,
+      record.actorId,
+      record.count,
+      record.topics.join(","),
+      visible ? this.nodeId : "",
+    ];
+    const reply = await this.#scopeScript(replica, WRITE_MEMBERSHIP, args, "covered");
+    if (reply[0] === "nogroup") {
+      if (record.count <= 0) return; // the group went, and the membership with it
+      throw new GroupNotFoundError(record.group, scope);
+    }
+    if (reply[0] !== "ok" || !visible) return;
+    const holders = new Map(pairs(reply[3]));
+    const join = {
+      group: record.group,
+      actorId: record.actorId,
+      epoch: text(reply[1]),
+      seq: Number(reply[2]),
+    };
+    await this.#visibility.await(scope, replica.keys.id, join, holders, this.#visibilityTimeoutMs);
+  }
+
+  encode(scope: Scope, message: RemoteMessage): string {
+    return this.#outbox.encode(scope, message);
+  }
+
+  forward(scope: Scope, encoded: string, nodes: readonly NodeId[]): void {
+    const replica = this.replicas.get(scopeKey(scope));
+    if (replica?.isCurrent === true && this.liveness.isHealthy) {
+      if (nodes.length > 0) this.#outbox.send(encoded, nodes);
+      return;
+    }
+    // Not known current: members may live on nodes this replica does not show.
+    const all = new Set(nodes);
+    for (const node of this.liveness.liveNodes) if (node !== this.nodeId) all.add(node);
+    if (all.size > 0) this.#outbox.send(encoded, all);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#visibility.close();
+    this.#outbox.flush();
+    try {
+      await this.liveness.leave();
+    } finally {
+      this.#outbox.close();
+      for (const conn of [this.cmd, this.#publish, this.#events, this.#messages, this.heartbeat]) {
+        conn.disconnect(false);
+      }
+    }
+  }
+
+  /** Drops every connection and timer without telling Redis (a crash, for tests). */
+  crash(): void {
+    this.#closing = true;
+    this.#visibility.close();
+    this.#outbox.close();
+    this.liveness.stop();
+    for (const conn of [this.cmd, this.#publish, this.#events, this.#messages, this.heartbeat]) {
+      conn.disconnect(false);
+    }
+  }
+
+  inspect(): ClusterInspection {
+    return {
+      nodeId: this.nodeId,
+      incarnation: this.liveness.incarnation,
+      incarnations: this.liveness.incarnations,
+      resyncs: this.resyncs,
+      errors: this.#errors,
+      wireMessages: this.#outbox.stats.wireMessages,
+      forwardedMessages: this.#outbox.stats.messages,
+      scopes: [...this.replicas.values()].map((r) => ({
+        scope: r.keys.id,
+        cursor: r.cursor,
+        isCurrent: r.isCurrent,
+      })),
+    };
+  }
+
+  // --- for the replicas and liveness ---
+
+  async snapshot(keys: ScopeKeys): Promise<Snapshot> {
+    const reply = list(
+      await run(this.cmd, SNAPSHOT, this.scopeKeyList(keys, this.nodeId), [
+        ...this.scopeArgs(keys, this.nodeId, this.liveness.incarnation),
+        "1",
+      ]),
+    );
+    const groups: KnownGroup[] = pairs(reply[2]).map(([name, row]) => {
+      const [epoch = "", createdAtMs = "0", ...labels] = row.split("\n");
+      return {
+        epoch,
+        record: { name, labels: parseLabels(labels.join("\n")), createdAtMs: Number(createdAtMs) },
+      };
+    });
+    const members: MembershipRecord[] = [];
+    const perGroup = list(reply[3]);
+    groups.forEach((g, i) => {
+      for (const [field, value] of pairs(perGroup[i] ?? [])) {
+        const [nodeId = "", actorId = ""] = field.split("\n");
+        const [, count = "0", topics = ""] = value.split("\n");
+        members.push({
+          group: g.record.name,
+          actorId,
+          nodeId,
+          count: Number(count),
+          topics: splitTopics(topics),
+        });
+      }
+    });
+    return { epoch: text(reply[0]), seq: Number(reply[1] ?? 0), groups, members };
+  }
+
+  acknowledge(to: string, replica: ScopeReplica): void {
+    if (to === this.nodeId) return;
+    this.#control(to, {
+      t: "ack",
+      s: replica.keys.id,
+      n: this.nodeId,
+      i: this.liveness.incarnation,
+      e: replica.epoch,
+      c: replica.cursor,
+    });
+  }
+
+  /** Re-states this node's whole slice of a scope (after a reconnect, a fence or data loss). */
+  async assertSlice(replica: ScopeReplica, recreateGroups: boolean): Promise<void> {
+    const groups = recreateGroups ? [...replica.groups.values()] : [];
+    const args: (string | number)[] = [recreateGroups ? "1" : "0", groups.length];
+    for (const g of groups)
+      args.push(g.record.name, g.epoch, g.record.createdAtMs, JSON.stringify(g.record.labels));
+    for (const m of this.sink.localMemberships(replica.scope)) {
+      const epoch = replica.groups.get(m.group)?.epoch;
+      if (epoch !== undefined) args.push(m.group, epoch, m.actorId, m.count, m.topics.join(","));
+    }
+    // Called while re-incarnating: a fence here waits for the next tick's new incarnation.
+    const reply = await this.#scopeScript(replica, ASSERT_SLICE, args, "fail");
+    if (reply[0] === "fenced") throw new Error(`node ${this.nodeId} was fenced while re-asserting`);
+  }
+
+  scopeKeyList(keys: ScopeKeys, node: string): string[] {
+    return [keys.meta, keys.groups, keys.holders, NODES, nodeScopes(node)];
+  }
+
+  scopeArgs(keys: ScopeKeys, node: string, incarnation: string): string[] {
+    return [node, incarnation, keys.meta.slice(0, -"meta".length), keys.id];
+  }
+
+  // Runs a mutation as the current incarnation. Fenced: a new incarnation re-asserts
+  // this node's whole state (which includes this change), so a write is done once that
+  // has finished; a create or delete is then sent again.
+  async #scopeScript(
+    replica: ScopeReplica,
+    script: Script,
+    args: readonly (string | number)[],
+    onFence: "retry" | "covered" | "fail" = "retry",
+  ): Promise<unknown[]> {
+    for (;;) {
+      const incarnation = this.liveness.incarnation;
+      const reply = list(
+        await run(this.cmd, script, this.scopeKeyList(replica.keys, this.nodeId), [
+          ...this.scopeArgs(replica.keys, this.nodeId, incarnation),
+          ...args,
+        ]),
+      );
+      if (reply[0] !== "fenced" || this.#closing || onFence === "fail") return reply;
+      await this.liveness.reincarnate(incarnation);
+      if (onFence === "covered") return reply;
+    }
+  }
+
+  #replica(scope: Scope): ScopeReplica {
+    const replica = this.replicas.get(scopeKey(scope));
+    if (replica === undefined) throw new Error(`scope ${scopeKey(scope)} was used before it was opened`);
+    return replica;
+  }
+
+  #noteGroup(replica: ScopeReplica, epoch: string, record: GroupRecord): void {
+    // The event may have been applied already; either way the replica knows the epoch now.
+    if (!replica.groups.has(record.name)) replica.groups.set(record.name, { epoch, record });
+  }
+
+  #control(node: string, message: Record<string, string | number>): void {
+    this.#publish.publish(ctlChannel(node), JSON.stringify(message)).catch(this.report);
+  }
+
+  async #stillAlive(nodes: ReadonlyMap<string, string>): Promise<Set<string>> {
+    const names = [...nodes.keys()];
+    try {
+      const current = await this.cmd.hmget(NODES, ...names);
+      return new Set(names.filter((node, i) => current[i] === nodes.get(node)));
+    } catch (error) {
+      this.report(error);
+      return new Set(names);
+    }
+  }
+
+  #onEventsMessage(channel: string, raw: string): void {
+    try {
+      const replica = this.#byChannel.get(channel);
+      if (replica !== undefined) {
+        const event = parseEvent(raw);
+        if (event === null || !replica.onEvent(event)) void this.resync(replica).catch(this.report);
+        return;
+      }
+      if (channel !== ctlChannel(this.nodeId)) return;
+      const m = JSON.parse(raw) as Record<string, unknown>;
+      if (m.t === "ack") {
+        this.#visibility.onAck({
+          scopeId: String(m.s),
+          node: String(m.n),
+          incarnation: String(m.i),
+          epoch: String(m.e),
+          cursor: Number(m.c),
+        });
+      } else if (m.t === "probe") {
+        const replica = this.replicas.get(String(m.s));
+        if (replica?.isCurrent === true) this.acknowledge(String(m.n), replica);
+      } else if (m.t === "self") {
+        this.liveness.onSelfProbe(String(m.id));
+      }
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  #onMessages(raw: string): void {
+    try {
+      for (const { scopeId, message } of decodeBatch(raw)) {
+        const replica = this.replicas.get(scopeId);
+        if (replica !== undefined) this.sink.deliver(replica.scope, message);
+      }
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  /** Sends this node a probe on its own control channel (proves the events subscription). */
+  selfProbe(id: string): Promise<number> {
+    return this.#publish.publish(ctlChannel(this.nodeId), JSON.stringify({ t: "self", id }));
+  }
+}

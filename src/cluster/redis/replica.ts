@@ -1,0 +1,214 @@
+/**
+ * ScopeReplica: this node's copy of one scope, kept in step with Redis.
+ *
+ * The protocol (see CLUSTER.md): the scope's event channel is subscribed first, and
+ * events that arrive while a snapshot is in flight are buffered; the snapshot then
+ * *replaces* the view (merging would keep zombies), and the buffered events past the
+ * snapshot's sequence number are applied in order. Afterwards an event numbered at or
+ * below the cursor is a duplicate, the next number is applied, and anything else (a
+ * higher number: a lost event; another scope epoch: the scope's keys were re-created)
+ * starts a resync. Nothing here relies on an event arriving: the owner calls `resync`
+ * after reconnects and when the tail check finds Redis ahead.
+ *
+ * The replica also keeps each group's epoch (new on delete + re-create), which the
+ * node's own writes carry so that a join aimed at a deleted group is refused.
+ */
+import type { Scope } from "../../errors.js";
+import type { GroupRecord, MembershipRecord, ReplicaSink } from "../../groups/backend.js";
+import type { ScopeKeys } from "./keys.js";
+
+export type Change =
+  | readonly ["g+", string, string, string, string]
+  | readonly ["g-", string]
+  | readonly ["m", string, string, string, number, string];
+
+/** A change event as the scripts publish it. */
+export interface ChangeEvent {
+  readonly e: string;
+  readonly s: number;
+  readonly c: readonly Change[];
+  readonly a?: string;
+}
+
+export interface KnownGroup {
+  readonly epoch: string;
+  readonly record: GroupRecord;
+}
+
+export interface Snapshot {
+  readonly epoch: string;
+  readonly seq: number;
+  readonly groups: readonly KnownGroup[];
+  readonly members: readonly MembershipRecord[];
+}
+
+/** What a replica needs from the backend that owns it. */
+export interface ReplicaHost {
+  readonly sink: ReplicaSink;
+  readonly isClosed: boolean;
+  snapshot(keys: ScopeKeys): Promise<Snapshot>;
+  /** Tells node `to` that this replica has applied an event it asked to hear about. */
+  acknowledge(to: string, replica: ScopeReplica): void;
+}
+
+export class ScopeReplica {
+  /** The scope epoch the cursor counts in; "" before the first snapshot. */
+  epoch = "";
+  /** Sequence number of the last change applied. */
+  cursor = 0;
+  /** True between a completed sync and the next sign of trouble. */
+  isCurrent = false;
+  /** Set by each event, cleared by the tail check: only idle replicas are checked. */
+  sawEvent = false;
+  /** name → epoch and metadata of each group, as of the cursor. */
+  readonly groups = new Map<string, KnownGroup>();
+  // Events that arrived while a snapshot was in flight; null when none is.
+  #buffer: ChangeEvent[] | null = null;
+  #syncing: Promise<void> | null = null;
+  #again = false;
+
+  constructor(
+    readonly scope: Scope,
+    readonly keys: ScopeKeys,
+    readonly host: ReplicaHost,
+  ) {}
+
+  get isSyncing(): boolean {
+    return this.#syncing !== null;
+  }
+
+  /** An event from the scope's channel. Returns false if it calls for a resync. */
+  onEvent(event: ChangeEvent): boolean {
+    this.sawEvent = true;
+    if (this.#buffer !== null) {
+      this.#buffer.push(event);
+      return true;
+    }
+    if (this.#apply(event)) return true;
+    this.isCurrent = false;
+    return false;
+  }
+
+  /**
+   * Reads a snapshot and replaces the view with it. Concurrent calls share one run,
+   * which goes round again if another was asked for meanwhile.
+   */
+  resync(): Promise<void> {
+    this.isCurrent = false;
+    if (this.#syncing !== null) {
+      this.#again = true;
+      return this.#syncing;
+    }
+    this.#syncing = this.#run().finally(() => {
+      this.#syncing = null;
+    });
+    return this.#syncing;
+  }
+
+  async #run(): Promise<void> {
+    do {
+      this.#again = false;
+      this.#buffer = [];
+      let snapshot: Snapshot;
+      try {
+        snapshot = await this.host.snapshot(this.keys);
+      } catch (error) {
+        this.#buffer = null;
+        throw error;
+      }
+      if (this.host.isClosed) return;
+      this.#replace(snapshot);
+      const buffered = this.#buffer;
+      this.#buffer = null;
+      buffered.sort((a, b) => a.s - b.s);
+      for (const event of buffered) {
+        if (!this.#apply(event)) {
+          this.#again = true;
+          break;
+        }
+      }
+    } while (this.#again && !this.host.isClosed);
+    this.isCurrent = true;
+  }
+
+  #replace(snapshot: Snapshot): void {
+    const sink = this.host.sink;
+    const next = new Map(snapshot.groups.map((g) => [g.record.name, g]));
+    // A group deleted and re-created while we were not listening has a new epoch: drop
+    // the old one first, with every member (local ones too), so no old join survives.
+    for (const [name, known] of this.groups) {
+      const now = next.get(name);
+      if (now !== undefined && now.epoch !== known.epoch) sink.groupDeleted(this.scope, name);
+    }
+    this.groups.clear();
+    for (const [name, known] of next) this.groups.set(name, known);
+    sink.replaceScope(
+      this.scope,
+      snapshot.groups.map((g) => g.record),
+      snapshot.members,
+    );
+    this.epoch = snapshot.epoch;
+    this.cursor = snapshot.seq;
+  }
+
+  // Applies the event if it is the next one; true if it was applied or can be ignored.
+  #apply(event: ChangeEvent): boolean {
+    if (event.e !== this.epoch) return isOlder(event.e, this.epoch);
+    if (event.s <= this.cursor) return true; // a duplicate, or covered by the snapshot
+    if (event.s !== this.cursor + 1) return false; // a gap: an event was lost
+    this.cursor = event.s;
+    const sink = this.host.sink;
+    for (const change of event.c) {
+      switch (change[0]) {
+        case "g+": {
+          const [, name, epoch, createdAtMs, labels] = change;
+          const known = this.groups.get(name);
+          if (known !== undefined && known.epoch !== epoch) sink.groupDeleted(this.scope, name);
+          const record: GroupRecord = { name, labels: parseLabels(labels), createdAtMs: Number(createdAtMs) };
+          this.groups.set(name, { epoch, record });
+          sink.groupCreated(this.scope, record);
+          break;
+        }
+        case "g-":
+          this.groups.delete(change[1]);
+          sink.groupDeleted(this.scope, change[1]);
+          break;
+        case "m": {
+          const [, group, nodeId, actorId, count, topics] = change;
+          sink.membershipChanged(this.scope, { group, nodeId, actorId, count, topics: splitTopics(topics) });
+          break;
+        }
+        default:
+          return false; // an event this version does not understand: read the state instead
+      }
+    }
+    if (event.a !== undefined) this.host.acknowledge(event.a, this);
+    return true;
+  }
+}
+
+/** Epochs are Redis TIME in µs as decimal strings: longer or larger is newer. */
+function isOlder(a: string, b: string): boolean {
+  return a.length === b.length ? a < b : a.length < b.length;
+}
+
+export function splitTopics(csv: string): string[] {
+  return csv === "" ? [] : csv.split(",");
+}
+
+export function parseLabels(json: string): Readonly<Record<string, string>> {
+  const value: unknown = JSON.parse(json);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return {};
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === "string") labels[k] = v;
+  return Object.freeze(labels);
+}
+
+/** Parses an event from the wire; null if it is not one. */
+export function parseEvent(raw: string): ChangeEvent | null {
+  const value: unknown = JSON.parse(raw);
+  if (typeof value !== "object" || value === null) return null;
+  const { e, s, c, a } = value as Record<string, unknown>;
+  if (typeof e !== "string" || typeof s !== "number" || !Array.isArray(c)) return null;
+  return { e, s, c: c as Change[], ...(typeof a === "string" && { a }) };
+}
