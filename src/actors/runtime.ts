@@ -149,7 +149,16 @@ export class ActorRuntime implements CellHost, RefHost {
   }
 
   actorFailed(cell: ActorCell, error: unknown): void {
-    this.#onActorError?.(error, cell.ref);
+    try {
+      this.#onActorError?.(error, cell.ref);
+    } catch (hookError) {
+      // A throwing hook must neither wedge the actor mid-message nor fail the publisher
+      // whose delivery ran it: it surfaces as an uncaught exception, as a throwing
+      // event listener does.
+      queueMicrotask(() => {
+        throw hookError;
+      });
+    }
     if (cell.failurePolicy === "stop") this.terminate(cell, { reason: "failed", error });
   }
 

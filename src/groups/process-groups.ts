@@ -177,7 +177,10 @@ export class ProcessGroups {
     const actorId = this.#actorId(actor, name);
     const group = this.#group(name);
     const member = group.members.get(actorId);
-    if (member === undefined) throw new NotAMemberError(name, this.scope, actorId);
+    // A stale ref (its actor stopped, the id since reused) is no member: it must not
+    // take a join away from the new actor of the same id.
+    const stale = actor instanceof ActorRef && member?.cell != null && member.cell !== actor[CELL];
+    if (member === undefined || stale) throw new NotAMemberError(name, this.scope, actorId);
     if (member.cell === null) {
       throw new ActorNotFoundError(
         actorId,

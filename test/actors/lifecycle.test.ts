@@ -4,6 +4,7 @@
  * `shutdown`, after which every call is refused with SystemStoppedError.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import {
   ActorNotFoundError,
@@ -114,6 +115,45 @@ describe("an actor whose behaviour fails", () => {
       assert.ok(errors.every((e) => e instanceof Boom));
     });
   }
+  it("survives an onActorError hook that throws: the publisher is not failed, the actor not wedged", () => {
+    // Run in a child process: the hook's error surfaces as an uncaught exception there.
+    const index = new URL("../../src/index.js", import.meta.url).href;
+    const script = `
+      import { ActorSystem } from ${JSON.stringify(index)};
+      const uncaught = [];
+      process.on("uncaughtException", (e) => uncaught.push(e.message));
+      const system = new ActorSystem({ nodeId: "n", onActorError: () => { throw new Error("hook broke"); } });
+      const scope = { tenantId: "t", namespace: "ns" };
+      const groups = system.groups(scope);
+      await groups.createGroup("g");
+      const got = { stop: [], resume: [] };
+      for (const onError of ["stop", "resume"]) {
+        const ref = system.spawn({ id: onError, ...scope, onError }, (m) => {
+          if (m === "boom") throw new Error("boom");
+          got[onError].push(m);
+        });
+        await groups.joinGroup("g", ref);
+      }
+      let published = "resolved";
+      await groups.publishToGroup("g", "boom").catch((e) => { published = e.message; });
+      await groups.publishToGroup("g", "after");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const members = await groups.getMembers("g");
+      console.log(JSON.stringify({ published, got, members, uncaught }));
+      await system.shutdown();
+    `;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), {
+      published: "resolved",
+      got: { stop: [], resume: ["after"] },
+      members: ["resume"],
+      uncaught: ["hook broke", "hook broke"],
+    });
+  });
 });
 
 describe("an actor that is stopped", () => {
@@ -137,6 +177,23 @@ describe("an actor that is stopped", () => {
     );
     await rejectsWith(groups.leaveGroup("g3", ref), NotAMemberError, "NOT_A_MEMBER", ["quitter"]);
     assert.deepEqual(handled, []);
+  });
+
+  it("leaves a new actor of the same id alone when its stale ref is used to leave", async () => {
+    await using system = new ActorSystem({ nodeId: "n" });
+    const scope = freshScope();
+    const groups = system.groups(scope);
+    await groups.createGroup("g");
+    const old = system.spawn({ id: "same", ...scope }, () => {});
+    await groups.joinGroup("g", old);
+    await old.stop();
+    const fresh = system.spawn({ id: "same", ...scope }, () => {});
+    await groups.joinGroup("g", fresh);
+    await rejectsWith(groups.joinGroup("g", old), ActorNotFoundError, "ACTOR_NOT_FOUND", ["same"]);
+    await rejectsWith(groups.leaveGroup("g", old), NotAMemberError, "NOT_A_MEMBER", ["same"]);
+    assert.deepEqual(await groups.getMembers("g"), ["same"]);
+    await groups.leaveGroup("g", fresh);
+    assert.deepEqual(await groups.getMembers("g"), []);
   });
 
   it("drops what was queued for it when it stops mid-message", async () => {
