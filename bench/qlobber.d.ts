@@ -12,6 +12,13 @@ declare module "qlobber" {
     match(topic: string): V[];
     clear(): this;
   }
-  const qlobber: { Qlobber: typeof Qlobber };
+  /** Values are kept in a Set per pattern: a remove is O(1) and `match` returns a Set. */
+  class QlobberDedup<V = unknown> {
+    constructor(options?: QlobberOptions);
+    add(topic: string, value: V): this;
+    remove(topic: string, value?: V): this;
+    match(topic: string): Set<V>;
+  }
+  const qlobber: { Qlobber: typeof Qlobber; QlobberDedup: typeof QlobberDedup };
   export default qlobber;
 }

@@ -1,0 +1,117 @@
+/**
+ * Turns the results into the targets table of issue 3 (ratio measured, met or not)
+ * and the Markdown summary committed as bench/results/summary.md.
+ */
+import { type CaseResult, human } from "./harness.js";
+
+export interface TargetRow {
+  readonly scenario: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | null;
+}
+
+function find(results: readonly CaseResult[], scenario: string, name: string): CaseResult | undefined {
+  return results.find((r) => r.scenario === scenario && r.case === name);
+}
+
+function ratioRow(
+  result: CaseResult | undefined,
+  scenario: string,
+  peer: string,
+  atLeast: number,
+  label = `≥ ${atLeast}× ${peer}`,
+): TargetRow {
+  const ratio = result?.ratios[peer];
+  if (ratio === undefined) return { scenario, target: label, measured: "not run", met: null };
+  return { scenario, target: label, measured: `${ratio.toFixed(2)}×`, met: ratio >= atLeast };
+}
+
+export function targets(results: readonly CaseResult[]): TargetRow[] {
+  const rows: TargetRow[] = [];
+  for (const [n, socketIo] of [
+    [1_000, 5],
+    [100_000, 20],
+  ] as const) {
+    const r = find(results, "fan-out", `${n} members`);
+    const scenario = `fan-out to ${n.toLocaleString("en")} members`;
+    rows.push(ratioRow(r, scenario, "node:events", 1));
+    rows.push(ratioRow(r, scenario, "mqemitter", 2));
+    rows.push(ratioRow(r, scenario, "socket.io-adapter", socketIo));
+  }
+  const topic = results.find((r) => r.scenario === "topic matching");
+  rows.push(ratioRow(topic, "topic matching, 10,000 patterns", "qlobber", 1.5));
+  const selective = find(results, "selective publish", "10 of 1000000 members match");
+  rows.push(
+    ratioRow(
+      selective,
+      "selective publish, 10 of 1,000,000 match",
+      "chorus, group of 10",
+      0.5,
+      "within 2× of a group of 10 (ratio ≥ 0.5)",
+    ),
+  );
+  for (const shape of ["10000 groups", "one group"]) {
+    const r = find(results, "membership churn", `1000000 joins and leaves, ${shape}`);
+    rows.push(ratioRow(r, `join + leave, 1,000,000 memberships, ${shape}`, "Map<Set>", 0.5));
+  }
+  for (const shape of ["10000 groups", "one group"]) {
+    const r = find(results, "heap per membership", `1000000 memberships, ${shape}`);
+    const bytes = r?.contenders[0]?.median;
+    rows.push({
+      scenario: `heap per membership at 1,000,000, ${shape}`,
+      target: "≤ 120 bytes",
+      measured: bytes === undefined ? "not run" : `${bytes.toFixed(0)} bytes`,
+      met: bytes === undefined ? null : bytes <= 120,
+    });
+  }
+  return rows;
+}
+
+export function targetsTable(results: readonly CaseResult[]): string {
+  const lines = ["| scenario | target | measured | met |", "| --- | --- | --- | --- |"];
+  for (const row of targets(results)) {
+    const met = row.met === null ? "–" : row.met ? "yes" : "**no**";
+    lines.push(`| ${row.scenario} | ${row.target} | ${row.measured} | ${met} |`);
+  }
+  return lines.join("\n");
+}
+
+export function detailTables(results: readonly CaseResult[]): string {
+  const out: string[] = [];
+  for (const r of results) {
+    const higherIsBetter = r.unit !== "bytes";
+    out.push(`### ${r.scenario} — ${r.case}`, "");
+    out.push(`| contender | ${r.unit}, median | min | max | ratio |`, "| --- | --- | --- | --- | --- |");
+    for (const s of r.contenders) {
+      const ratio = r.ratios[s.name];
+      const shown = ratio === undefined ? "" : `${ratio.toFixed(2)}×`;
+      const value = (v: number) => (higherIsBetter ? human(v) : v.toFixed(1));
+      out.push(`| ${s.name} | ${value(s.median)} | ${value(s.min)} | ${value(s.max)} | ${shown} |`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+export function summary(results: readonly CaseResult[], meta: Readonly<Record<string, string>>): string {
+  return [
+    "# Benchmark summary",
+    "",
+    "Written by `node --expose-gc dist/bench/main.js` (`npm run bench`); every sample is in",
+    "`latest.json` next to this file. Ratios are Chorus's median over the peer's in the same",
+    "run (for heap: the peer's bytes over Chorus's), so above 1 means Chorus is ahead.",
+    "",
+    Object.entries(meta)
+      .map(([k, v]) => `- ${k}: ${v}`)
+      .join("\n"),
+    "",
+    "## Targets",
+    "",
+    targetsTable(results),
+    "",
+    "## Every case",
+    "",
+    detailTables(results),
+  ].join("\n");
+}
