@@ -177,8 +177,11 @@ export function membershipCases(world: () => World): void {
       await w.settle();
       const a = w.spawn(w.n - 1);
       await a.join("g", { topics: ["orders.created"] });
+      await w.settle();
       await w.on(0).publishToGroup("g", 1, { topic: "orders.created" });
       await w.on(0).publishToGroup("g", 2, { topic: "users.created" });
+      // Topics are matched where the member lives, so 2 must arrive before the next join.
+      await w.flush();
       await a.join("g", { topics: ["users.*"] });
       await w.settle();
       await w.on(0).publishToGroup("g", 3, { topic: "orders.created" });
@@ -259,6 +262,36 @@ export function membershipCases(world: () => World): void {
       await rejectsWith(a.join("g"), ActorNotFoundError, "ACTOR_NOT_FOUND", [a.id, ...scopeWords(w.scope)]);
       await rejectsWith(w.on(0).joinGroup("g", "nobody"), ActorNotFoundError, "ACTOR_NOT_FOUND", ["nobody"]);
       assert.deepEqual(await w.snapshot(), before);
+    });
+
+    it("joins and leaves an actor only on the node that hosts it", async (t) => {
+      const w = world();
+      if (w.n < 2) {
+        t.skip("needs two nodes");
+        return;
+      }
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const remote = w.spawn(1);
+      const before = await w.snapshot();
+      await rejectsWith(w.on(0).joinGroup("g", remote.ref), ActorNotFoundError, "ACTOR_NOT_FOUND", [
+        remote.id,
+      ]);
+      await rejectsWith(w.on(0).joinGroup("g", remote.id), ActorNotFoundError, "ACTOR_NOT_FOUND", [
+        remote.id,
+      ]);
+      assert.deepEqual(await w.snapshot(), before);
+      await remote.join("g");
+      await w.settle();
+      const joined = await w.snapshot();
+      await rejectsWith(w.on(0).leaveGroup("g", remote.id), ActorNotFoundError, "ACTOR_NOT_FOUND", [
+        remote.id,
+      ]);
+      await rejectsWith(w.on(0).leaveGroup("g", remote.ref), ActorNotFoundError, "ACTOR_NOT_FOUND", [
+        remote.id,
+      ]);
+      assert.deepEqual(await w.snapshot(), joined);
+      await w.expectMembers("g", [remote.id]);
     });
 
     it("rejects an actor of another scope with PermissionDeniedError", async () => {
