@@ -36,7 +36,13 @@ export interface RemoteMessage {
 /** What a backend reports into: this node's replica of every scope it has opened. */
 export interface ReplicaSink {
   groupCreated(scope: Scope, record: GroupRecord): void;
-  groupDeleted(scope: Scope, name: GroupName): void;
+  /**
+   * With `drain`, the group's local members still get the messages published before
+   * the delete, until `groupSealed` says the last of them has arrived.
+   */
+  groupDeleted(scope: Scope, name: GroupName, drain?: boolean): void;
+  /** Nothing published after the group's deletion may be delivered to it (whatever arrives first). */
+  groupSealed(scope: Scope, name: GroupName, isDeleted: boolean): void;
   membershipChanged(scope: Scope, record: MembershipRecord): void;
   /** Replaces the whole view of a scope (after a gap); never merges. */
   replaceScope(scope: Scope, groups: readonly GroupRecord[], members: readonly MembershipRecord[]): void;
@@ -65,7 +71,11 @@ export interface Backend {
   writeMembership(scope: Scope, record: MembershipRecord, visible?: boolean): Promise<void>;
   /** Checks and encodes a message before anything is delivered: PayloadTooLargeError, InvalidArgumentError. */
   encode(scope: Scope, message: RemoteMessage): string;
-  /** Sends an encoded message to the given nodes (to every live node when the replica is not current). */
-  forward(scope: Scope, encoded: string, nodes: readonly NodeId[]): void;
+  /**
+   * Carries an encoded message to the other nodes hosting members of the group (the
+   * replica's guess at them is `nodes`); fire and forget, failures go to the backend's
+   * error stream.
+   */
+  forward(scope: Scope, group: GroupName, encoded: string, nodes: readonly NodeId[]): void;
   close(): Promise<void>;
 }

@@ -275,7 +275,7 @@ export class ProcessGroups {
     }
     let remoteCount = 0;
     for (const count of audience.remote.values()) remoteCount += count;
-    if (encoded !== null) backend.forward(this.scope, encoded, [...audience.remote.keys()]);
+    if (encoded !== null) backend.forward(this.scope, name, encoded, [...audience.remote.keys()]);
     return new PublishResult(
       audience.cells.length,
       remoteCount,

@@ -7,6 +7,7 @@ import type { ActorCell } from "../actors/actor-cell.js";
 import type { Scope } from "../errors.js";
 import { type NodeId, scopeKey } from "../names.js";
 import type { GroupRecord, MembershipRecord, RemoteMessage, ReplicaSink } from "./backend.js";
+import type { GroupState } from "./group-state.js";
 import { ScopeMembership } from "./membership.js";
 import { type GroupsHost, ProcessGroups } from "./process-groups.js";
 
@@ -18,6 +19,12 @@ interface ScopeEntry {
 export class GroupsRegistry implements ReplicaSink {
   readonly #scopes = new Map<string, ScopeEntry>();
   readonly #host: GroupsHost;
+  // Multi-node: a group deleted by another node is only sealed for delivery once the
+  // seal has arrived on its message channel (messages and events travel on different
+  // connections). Until then its last state receives what was published before the
+  // delete (tombstones); a seal that arrives first stops deliveries at once (sealed).
+  readonly #tombstones = new Map<string, GroupState>();
+  readonly #sealed = new Set<string>();
 
   constructor(host: GroupsHost) {
     this.#host = host;
@@ -41,8 +48,19 @@ export class GroupsRegistry implements ReplicaSink {
     this.#entry(scope).index.create(record.name, record.labels, record.createdAtMs);
   }
 
-  groupDeleted(scope: Scope, name: string): void {
-    this.#entry(scope).index.delete(name);
+  groupDeleted(scope: Scope, name: string, drain = false): void {
+    const index = this.#entry(scope).index;
+    const key = `${scopeKey(scope)}\n${name}`;
+    const group = index.get(name);
+    if (drain && group !== undefined && !this.#sealed.delete(key)) this.#tombstones.set(key, group);
+    else this.#sealed.delete(key);
+    index.delete(name);
+  }
+
+  groupSealed(scope: Scope, name: string, isDeleted: boolean): void {
+    const key = `${scopeKey(scope)}\n${name}`;
+    if (this.#tombstones.delete(key) || isDeleted) return;
+    this.#sealed.add(key);
   }
 
   membershipChanged(scope: Scope, record: MembershipRecord): void {
@@ -61,6 +79,9 @@ export class GroupsRegistry implements ReplicaSink {
 
   replaceScope(scope: Scope, groups: readonly GroupRecord[], members: readonly MembershipRecord[]): void {
     const index = this.#entry(scope).index;
+    const prefix = `${scopeKey(scope)}\n`;
+    for (const key of this.#sealed) if (key.startsWith(prefix)) this.#sealed.delete(key);
+    for (const key of this.#tombstones.keys()) if (key.startsWith(prefix)) this.#tombstones.delete(key);
     const wanted = new Map(groups.map((g) => [g.name, g]));
     for (const group of [...index.groups()]) if (!wanted.has(group.name)) index.delete(group.name);
     for (const record of groups) index.create(record.name, record.labels, record.createdAtMs);
@@ -86,7 +107,12 @@ export class GroupsRegistry implements ReplicaSink {
 
   deliver(scope: Scope, message: RemoteMessage): void {
     const entry = this.#scopes.get(scopeKey(scope));
-    const group = entry?.index.get(message.group);
+    let group = entry?.index.get(message.group);
+    if (this.#sealed.size > 0 || this.#tombstones.size > 0) {
+      const key = `${scopeKey(scope)}\n${message.group}`;
+      if (this.#sealed.has(key)) return;
+      group ??= this.#tombstones.get(key);
+    }
     if (group === undefined) return;
     const audience =
       message.topic === undefined ? group.everyone() : group.matching(message.topic.split("."));

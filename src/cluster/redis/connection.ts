@@ -7,7 +7,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import type { Script } from "./scripts.js";
 
-export type Role = "cmd" | "events" | "messages" | "heartbeat" | "publish";
+export type Role = "cmd" | "events" | "messages" | "heartbeat";
 
 export function connect(url: string, nodeId: string, role: Role, extra: RedisOptions = {}): Redis {
   return new Redis(url, {

@@ -9,6 +9,7 @@
  *   chorus:{S}:node:<n>    set   "group\nactor" of each row node n owns (a purge is O(its rows))
  *   chorus:{S}:holders     hash  node → incarnation of each replica holder (join visibility)
  *   chorus:{S}:events      channel of the scope's change events, each with its seq
+ *   chorus:{S}:g:<group>   channel of the group's messages (subscribed by nodes hosting a member)
  * Cluster-wide (a single Redis primary; the scripts read these beside a scope's keys):
  *   chorus:nodes           hash  node → incarnation, present while the node is alive
  *   chorus:hb              zset  node → last heartbeat, Redis TIME in ms
@@ -19,7 +20,6 @@
  *   chorus:grace           string Redis ms before which nobody is reaped
  *   chorus:reaped-at       string Redis ms of the last reaper run (a gap = a stall)
  *   chorus:node:<n>:ctl    channel acks and probes for node n (on the events connection)
- *   chorus:node:<n>:msg    channel group messages for node n (on the messages connection)
  */
 import type { Scope } from "../../errors.js";
 import { scopeKey } from "../../names.js";
@@ -34,7 +34,6 @@ export const REAPED_AT = "chorus:reaped-at";
 
 export const nodeScopes = (node: string): string => `chorus:node-scopes:${node}`;
 export const ctlChannel = (node: string): string => `chorus:node:${node}:ctl`;
-export const msgChannel = (node: string): string => `chorus:node:${node}:msg`;
 
 /** The keys of one scope, in the order every scope script receives them. */
 export interface ScopeKeys {
@@ -45,6 +44,8 @@ export interface ScopeKeys {
   readonly membersPrefix: string;
   readonly holders: string;
   readonly events: string;
+  /** The prefix of the per-group message channels: append the group name. */
+  readonly groupChannelPrefix: string;
   /** The prefix of the per-node sets: append the node id. */
   readonly nodePrefix: string;
 }
@@ -59,6 +60,7 @@ export function scopeKeys(scope: Scope | string): ScopeKeys {
     membersPrefix: `${base}:m:`,
     holders: `${base}:holders`,
     events: `${base}:events`,
+    groupChannelPrefix: `${base}:g:`,
     nodePrefix: `${base}:node:`,
   };
 }

@@ -1,31 +1,36 @@
 /**
  * Outbox: group messages on their way to other nodes.
  *
- * Messages travel on one channel per node (`chorus:node:<n>:msg`), not per group: a
- * publish reaching members on k nodes costs k PUBLISHes whatever the group, a node
- * needs one subscription however many groups its actors join (so a join never waits
- * for a SUBSCRIBE, and a publish right after a join elsewhere cannot race one), and
- * the publishes of one turn of the event loop to the same node travel as one Redis
- * message — the coalescing that lets a cluster publish keep pace with raw PUBLISH.
- * One connection carries them in order, so per-publisher FIFO holds per node.
+ * Messages travel on one channel per group (`chorus:{S}:g:<group>`), which a node
+ * subscribes to while it hosts a member of the group, confirmed before the first join
+ * resolves. So a publish made after a join has resolved — on any node, whatever its
+ * replica shows yet — reaches the member: Redis orders the SUBSCRIBE before the
+ * PUBLISH. A per-node channel would need the publisher's replica to know the member
+ * already, which only a join that waits for every replica could promise. Redis does the
+ * fan-out: one PUBLISH per publish, one wire message per subscribed node.
  *
- * A message is encoded once, when it is published (so a payload that is too large or
- * not JSON is refused before anything is delivered), as the JSON array
- * `[scopeId, group, topic|null, exclude, message]`; a wire message is a JSON array of
- * those. Delivery is at most once, like Redis pub/sub: a failed PUBLISH is reported,
+ * Publishes made in one turn of the event loop to the same group leave as one Redis
+ * message (the coalescing that lets a cluster publish keep pace with raw PUBLISH);
+ * only consecutive publishes are merged, so the order of one publisher's messages is
+ * kept across groups too (per-publisher FIFO). A wire message is `<sender>\n[…]`, so a
+ * node drops the echo of its own publishes (it delivered them locally already).
+ *
+ * A message is encoded once, when it is published (a payload too large or not JSON is
+ * refused before anything is delivered), as `[scopeId, group, topic|null, exclude,
+ * message]`. Delivery is at most once, like Redis pub/sub: a failed PUBLISH is reported,
  * never retried.
  */
 import type { Redis } from "ioredis";
 import { InvalidArgumentError, PayloadTooLargeError, type Scope } from "../../errors.js";
 import type { RemoteMessage } from "../../groups/backend.js";
 import { scopeKey } from "../../names.js";
-import { msgChannel } from "./keys.js";
 
 // A batch this large goes at once instead of waiting for the end of the turn.
 const FLUSH_BYTES = 256 * 1024;
 
 interface Batch {
-  parts: string[];
+  readonly channel: string;
+  readonly parts: string[];
   bytes: number;
 }
 
@@ -36,10 +41,12 @@ export interface OutboxStats {
 
 export class Outbox {
   readonly stats: OutboxStats = { wireMessages: 0, messages: 0 };
-  readonly #batches = new Map<string, Batch>();
+  // In publish order; a publish to the same channel as the last batch joins it.
+  #batches: Batch[] = [];
   #scheduled: NodeJS.Immediate | null = null;
 
   constructor(
+    readonly nodeId: string,
     readonly connection: Redis,
     readonly maxPayloadBytes: number,
     readonly report: (error: unknown) => void,
@@ -65,39 +72,37 @@ export class Outbox {
     return `[${JSON.stringify(scopeKey(scope))},${JSON.stringify(message.group)},${topic},${JSON.stringify(message.exclude)},${body}]`;
   }
 
-  /** Queues an encoded message for each node; they leave at the end of this turn. */
-  send(encoded: string, nodes: Iterable<string>): void {
-    for (const node of nodes) {
-      let batch = this.#batches.get(node);
-      if (batch === undefined) this.#batches.set(node, (batch = { parts: [], bytes: 0 }));
-      batch.parts.push(encoded);
-      batch.bytes += encoded.length;
-      this.stats.messages++;
-      if (batch.bytes >= FLUSH_BYTES) this.#flushNode(node, batch);
+  /** Queues an encoded message for a channel; it leaves at the end of this turn. */
+  send(encoded: string, channel: string): void {
+    let batch = this.#batches.at(-1);
+    if (batch === undefined || batch.channel !== channel) {
+      batch = { channel, parts: [], bytes: 0 };
+      this.#batches.push(batch);
     }
-    if (this.#batches.size > 0 && this.#scheduled === null) {
-      this.#scheduled = setImmediate(() => this.flush());
-    }
+    batch.parts.push(encoded);
+    batch.bytes += encoded.length;
+    this.stats.messages++;
+    if (batch.bytes >= FLUSH_BYTES) this.flush();
+    else this.#scheduled ??= setImmediate(() => this.flush());
   }
 
-  /** Sends every queued batch now. */
+  /** Sends every queued batch now, in order. */
   flush(): void {
     if (this.#scheduled !== null) clearImmediate(this.#scheduled);
     this.#scheduled = null;
-    for (const [node, batch] of this.#batches) this.#flushNode(node, batch);
+    const batches = this.#batches;
+    this.#batches = [];
+    for (const batch of batches) {
+      this.stats.wireMessages++;
+      this.connection.publish(batch.channel, `${this.nodeId}\n[${batch.parts.join(",")}]`).catch(this.report);
+    }
   }
 
   /** Drops what is queued (shutdown) and cancels the pending flush. */
   close(): void {
     if (this.#scheduled !== null) clearImmediate(this.#scheduled);
     this.#scheduled = null;
-    this.#batches.clear();
-  }
-
-  #flushNode(node: string, batch: Batch): void {
-    this.#batches.delete(node);
-    this.stats.wireMessages++;
-    this.connection.publish(msgChannel(node), `[${batch.parts.join(",")}]`).catch(this.report);
+    this.#batches = [];
   }
 }
 
@@ -107,8 +112,11 @@ export interface Inbound {
   readonly message: RemoteMessage;
 }
 
-export function decodeBatch(raw: string): Inbound[] {
-  const value: unknown = JSON.parse(raw);
+/** The messages of a wire batch, or none when `self` sent it. */
+export function decodeBatch(raw: string, self: string): Inbound[] {
+  const newline = raw.indexOf("\n");
+  if (newline < 0 || raw.slice(0, newline) === self) return [];
+  const value: unknown = JSON.parse(raw.slice(newline + 1));
   if (!Array.isArray(value)) return [];
   const out: Inbound[] = [];
   for (const item of value) {

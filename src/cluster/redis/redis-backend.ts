@@ -10,11 +10,13 @@
  * (liveness.ts). A node that finds itself fenced or the store emptied registers a new
  * incarnation, re-asserts its slice of every scope and resyncs its replicas.
  *
- * Five connections, each named `chorus:<node>:<role>`: `cmd` (scripts, snapshots),
- * `publish` (outgoing messages and control), `events` (scope change events and this
- * node's control channel), `messages` (this node's message channel) — separate, so a
- * message flood that trips Redis's pub/sub output limit cannot cut membership events —
- * and `heartbeat`, whose offline queue is off so a stale heartbeat is never replayed.
+ * Four connections, each named `chorus:<node>:<role>`: `cmd` (scripts, snapshots and
+ * outgoing messages: one connection, and the outbox flushed before every script, so
+ * Redis sees this node's publishes and changes in the order they were made),
+ * `events` (scope change events and this node's control channel), `messages` (the
+ * group channels of its members) — separate, so a message flood that trips Redis's
+ * pub/sub output limit cannot cut membership events — and `heartbeat`, whose offline
+ * queue is off so a stale heartbeat is never replayed.
  *
  * Background failures never throw into the caller: they go to `onError` and count in
  * `inspect().errors`.
@@ -30,7 +32,8 @@ import type {
 } from "../../groups/backend.js";
 import { type NodeId, scopeKey } from "../../names.js";
 import { connect, list, pairs, run, text } from "./connection.js";
-import { ctlChannel, msgChannel, NODES, nodeScopes, type ScopeKeys, scopeKeys } from "./keys.js";
+import { GroupChannels } from "./group-channels.js";
+import { ctlChannel, NODES, nodeScopes, type ScopeKeys, scopeKeys } from "./keys.js";
 import { Liveness } from "./liveness.js";
 import { decodeBatch, Outbox } from "./outbox.js";
 import {
@@ -90,11 +93,11 @@ export class RedisBackend implements Backend {
   readonly #visibilityTimeoutMs: number;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly cmd: Redis;
-  readonly #publish: Redis;
   readonly #events: Redis;
   readonly #messages: Redis;
   readonly heartbeat: Redis;
   readonly #outbox: Outbox;
+  readonly #channels: GroupChannels;
   readonly #visibility: Visibility;
   readonly liveness: Liveness;
   #sink: ReplicaSink | null = null;
@@ -114,17 +117,17 @@ export class RedisBackend implements Backend {
     this.#onError = options.onError;
     const url = options.redis;
     this.cmd = connect(url, nodeId, "cmd");
-    this.#publish = connect(url, nodeId, "publish");
     this.#events = connect(url, nodeId, "events");
     this.#messages = connect(url, nodeId, "messages");
     this.heartbeat = connect(url, nodeId, "heartbeat", {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
     });
-    for (const conn of [this.cmd, this.#publish, this.#events, this.#messages, this.heartbeat]) {
+    for (const conn of [this.cmd, this.#events, this.#messages, this.heartbeat]) {
       conn.on("error", this.report);
     }
-    this.#outbox = new Outbox(this.#publish, options.maxPayloadBytes ?? 1024 * 1024, this.report);
+    this.#channels = new GroupChannels(this.#messages, this.report);
+    this.#outbox = new Outbox(nodeId, this.cmd, options.maxPayloadBytes ?? 1024 * 1024, this.report);
     this.#visibility = new Visibility({
       nodeId,
       heartbeatIntervalMs: this.heartbeatIntervalMs,
@@ -159,13 +162,10 @@ export class RedisBackend implements Backend {
 
   async start(sink: ReplicaSink): Promise<void> {
     this.#sink = sink;
-    await Promise.all(
-      [this.cmd, this.#publish, this.#events, this.#messages, this.heartbeat].map((c) => c.connect()),
-    );
+    await Promise.all([this.cmd, this.#events, this.#messages, this.heartbeat].map((c) => c.connect()));
     this.#events.on("message", (channel: string, raw: string) => this.#onEventsMessage(channel, raw));
-    this.#messages.on("message", (_channel: string, raw: string) => this.#onMessages(raw));
+    this.#messages.on("message", (channel: string, raw: string) => this.#onMessages(channel, raw));
     await this.#events.subscribe(ctlChannel(this.nodeId));
-    await this.#messages.subscribe(msgChannel(this.nodeId));
     await this.liveness.start();
     // After the first connection, every reconnect repairs what may have been lost.
     this.#events.on("ready", () => void this.liveness.afterEventsReconnect());
@@ -224,7 +224,9 @@ export class RedisBackend implements Backend {
   }
 
   async deleteGroup(scope: Scope, name: string): Promise<void> {
-    await this.#scopeScript(this.#replica(scope), DELETE_GROUP, [name]);
+    const replica = this.#replica(scope);
+    await this.#scopeScript(replica, DELETE_GROUP, [name]);
+    this.groupGone(replica, name);
   }
 
   async writeMembership(scope: Scope, record: MembershipRecord, visible = false): Promise<void> {
@@ -238,11 +240,23 @@ export class RedisBackend implements Backend {
       record.topics.join(","),
       visible ? this.nodeId : "",
     ];
+    // Listen on the group's channel from the first local join on (in parallel with the
+    // write); the join resolves only once the SUBSCRIBE is confirmed.
+    const channel = replica.keys.groupChannelPrefix + record.group;
+    let subscribed: Promise<void> | undefined;
+    if (record.count > 0) {
+      subscribed = this.#channels.add(channel, record.actorId);
+      subscribed.catch(() => undefined); // awaited below; this only marks it handled meanwhile
+    } else {
+      this.#channels.remove(channel, record.actorId);
+    }
     const reply = await this.#scopeScript(replica, WRITE_MEMBERSHIP, args, "covered");
     if (reply[0] === "nogroup") {
       if (record.count <= 0) return; // the group went, and the membership with it
+      this.#channels.remove(channel, record.actorId);
       throw new GroupNotFoundError(record.group, scope);
     }
+    await subscribed;
     if (reply[0] !== "ok" || !visible) return;
     const holders = new Map(pairs(reply[3]));
     const join = {
@@ -258,16 +272,13 @@ export class RedisBackend implements Backend {
     return this.#outbox.encode(scope, message);
   }
 
-  forward(scope: Scope, encoded: string, nodes: readonly NodeId[]): void {
+  forward(scope: Scope, group: string, encoded: string, _nodes: readonly NodeId[]): void {
+    // Always through Redis, even when the replica shows no remote member: it may not
+    // show yet a member that joined elsewhere a moment ago, whose node is subscribed.
+    // Redis drops a message nobody subscribes to; this node drops its own echo.
     const replica = this.replicas.get(scopeKey(scope));
-    if (replica?.isCurrent === true && this.liveness.isHealthy) {
-      if (nodes.length > 0) this.#outbox.send(encoded, nodes);
-      return;
-    }
-    // Not known current: members may live on nodes this replica does not show.
-    const all = new Set(nodes);
-    for (const node of this.liveness.liveNodes) if (node !== this.nodeId) all.add(node);
-    if (all.size > 0) this.#outbox.send(encoded, all);
+    const prefix = replica?.keys.groupChannelPrefix ?? scopeKeys(scope).groupChannelPrefix;
+    this.#outbox.send(encoded, prefix + group);
   }
 
   async close(): Promise<void> {
@@ -279,7 +290,7 @@ export class RedisBackend implements Backend {
       await this.liveness.leave();
     } finally {
       this.#outbox.close();
-      for (const conn of [this.cmd, this.#publish, this.#events, this.#messages, this.heartbeat]) {
+      for (const conn of [this.cmd, this.#events, this.#messages, this.heartbeat]) {
         conn.disconnect(false);
       }
     }
@@ -291,9 +302,20 @@ export class RedisBackend implements Backend {
     this.#visibility.close();
     this.#outbox.close();
     this.liveness.stop();
-    for (const conn of [this.cmd, this.#publish, this.#events, this.#messages, this.heartbeat]) {
+    for (const conn of [this.cmd, this.#events, this.#messages, this.heartbeat]) {
       conn.disconnect(false);
     }
+  }
+
+  /**
+   * True when every replica this node holds is current and at Redis's sequence number
+   * (read now), and no outgoing message is queued: a barrier for tests.
+   */
+  async isSettled(): Promise<boolean> {
+    const replicas = [...this.replicas.values()];
+    if (replicas.some((r) => !r.isCurrent)) return false;
+    const metas = await Promise.all(replicas.map((r) => this.cmd.hmget(r.keys.meta, "epoch", "seq")));
+    return replicas.every((r, i) => metas[i]?.[0] === r.epoch && Number(metas[i]?.[1] ?? 0) <= r.cursor);
   }
 
   inspect(): ClusterInspection {
@@ -347,6 +369,10 @@ export class RedisBackend implements Backend {
     return { epoch: text(reply[0]), seq: Number(reply[1] ?? 0), groups, members };
   }
 
+  groupGone(replica: ScopeReplica, name: string): void {
+    this.#channels.drop(replica.keys.groupChannelPrefix + name);
+  }
+
   acknowledge(to: string, replica: ScopeReplica): void {
     if (to === this.nodeId) return;
     this.#control(to, {
@@ -392,6 +418,7 @@ export class RedisBackend implements Backend {
     onFence: "retry" | "covered" | "fail" = "retry",
   ): Promise<unknown[]> {
     for (;;) {
+      this.#outbox.flush(); // publishes made before this change reach Redis before it
       const incarnation = this.liveness.incarnation;
       const reply = list(
         await run(this.cmd, script, this.scopeKeyList(replica.keys, this.nodeId), [
@@ -417,7 +444,7 @@ export class RedisBackend implements Backend {
   }
 
   #control(node: string, message: Record<string, string | number>): void {
-    this.#publish.publish(ctlChannel(node), JSON.stringify(message)).catch(this.report);
+    this.cmd.publish(ctlChannel(node), JSON.stringify(message)).catch(this.report);
   }
 
   async #stillAlive(nodes: ReadonlyMap<string, string>): Promise<Set<string>> {
@@ -460,9 +487,13 @@ export class RedisBackend implements Backend {
     }
   }
 
-  #onMessages(raw: string): void {
+  #onMessages(channel: string, raw: string): void {
     try {
-      for (const { scopeId, message } of decodeBatch(raw)) {
+      if (raw.startsWith("!\n")) {
+        this.#onSeal(channel, raw.slice(2));
+        return;
+      }
+      for (const { scopeId, message } of decodeBatch(raw, this.nodeId)) {
         const replica = this.replicas.get(scopeId);
         if (replica !== undefined) this.sink.deliver(replica.scope, message);
       }
@@ -471,8 +502,19 @@ export class RedisBackend implements Backend {
     }
   }
 
+  // A group's seal: `chorus:{<scope>}:g:<group>` carried `!\n<epoch of the deleted group>`.
+  #onSeal(channel: string, epoch: string): void {
+    const open = channel.indexOf("{");
+    const close = channel.indexOf("}:g:");
+    const replica = this.replicas.get(channel.slice(open + 1, close));
+    if (replica === undefined) return;
+    const group = channel.slice(close + 4);
+    const isDeleted = replica.groups.get(group)?.epoch !== epoch; // the event came first
+    this.sink.groupSealed(replica.scope, group, isDeleted);
+  }
+
   /** Sends this node a probe on its own control channel (proves the events subscription). */
   selfProbe(id: string): Promise<number> {
-    return this.#publish.publish(ctlChannel(this.nodeId), JSON.stringify({ t: "self", id }));
+    return this.cmd.publish(ctlChannel(this.nodeId), JSON.stringify({ t: "self", id }));
   }
 }

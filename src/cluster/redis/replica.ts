@@ -47,6 +47,8 @@ export interface ReplicaHost {
   readonly sink: ReplicaSink;
   readonly isClosed: boolean;
   snapshot(keys: ScopeKeys): Promise<Snapshot>;
+  /** A group this replica showed is gone (deleted, or re-created under a new epoch). */
+  groupGone(replica: ScopeReplica, name: string): void;
   /** Tells node `to` that this replica has applied an event it asked to hear about. */
   acknowledge(to: string, replica: ScopeReplica): void;
 }
@@ -139,6 +141,7 @@ export class ScopeReplica {
     for (const [name, known] of this.groups) {
       const now = next.get(name);
       if (now !== undefined && now.epoch !== known.epoch) sink.groupDeleted(this.scope, name);
+      if (now?.epoch !== known.epoch) this.host.groupGone(this, name);
     }
     this.groups.clear();
     for (const [name, known] of next) this.groups.set(name, known);
@@ -163,7 +166,10 @@ export class ScopeReplica {
         case "g+": {
           const [, name, epoch, createdAtMs, labels] = change;
           const known = this.groups.get(name);
-          if (known !== undefined && known.epoch !== epoch) sink.groupDeleted(this.scope, name);
+          if (known !== undefined && known.epoch !== epoch) {
+            sink.groupDeleted(this.scope, name);
+            this.host.groupGone(this, name);
+          }
           const record: GroupRecord = { name, labels: parseLabels(labels), createdAtMs: Number(createdAtMs) };
           this.groups.set(name, { epoch, record });
           sink.groupCreated(this.scope, record);
@@ -171,7 +177,8 @@ export class ScopeReplica {
         }
         case "g-":
           this.groups.delete(change[1]);
-          sink.groupDeleted(this.scope, change[1]);
+          sink.groupDeleted(this.scope, change[1], true);
+          this.host.groupGone(this, change[1]);
           break;
         case "m": {
           const [, group, nodeId, actorId, count, topics] = change;

@@ -76,13 +76,19 @@ local e, s = commit()
 return {'ok', e, s, g}`,
 );
 
-/** ARGV 5 name → ok epoch seq | fenced. Deleting a missing group changes nothing. */
+/**
+ * ARGV 5 name → ok epoch seq | fenced. Deleting a missing group changes nothing. A
+ * seal `!\n<groupEpoch>` goes out on the group's message channel first: receivers
+ * deliver what came before it and nothing after it, whenever the event arrives.
+ */
 export const DELETE_GROUP = script(
   5,
   `${SCOPE_PRELUDE}
 if fenced() then return {'fenced'} end
 epochOf()
-if redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1 then
+local doomed = groupEpoch(ARGV[5])
+if doomed then
+  redis.call('PUBLISH', base .. 'g:' .. ARGV[5], '!\\n' .. doomed)
   local mk = base .. 'm:' .. ARGV[5]
   for _, f in ipairs(redis.call('HKEYS', mk)) do
     local owner, actor = split2(f)

@@ -1,0 +1,40 @@
+/**
+ * In-process clusters over a test-owned redis-server: several ActorSystems in this
+ * process, each a node with short timings, and a settle barrier that waits until every
+ * node's replicas are current and at Redis's sequence number.
+ */
+import { ActorSystem } from "../../src/index.js";
+import { clusterBackendOf } from "../../src/system.js";
+
+export const FAST_CLUSTER = { heartbeatIntervalMs: 100, nodeTimeoutMs: 1_000 } as const;
+
+/** Starts `count` nodes named `<prefix>-0…`, one after another. */
+export async function startNodes(
+  url: string,
+  count: number,
+  prefix: string,
+  extra: { joinVisibilityTimeoutMs?: number } = {},
+): Promise<ActorSystem[]> {
+  const nodes: ActorSystem[] = [];
+  for (let i = 0; i < count; i++) {
+    nodes.push(
+      await ActorSystem.start({
+        nodeId: `${prefix}-${i}`,
+        cluster: { redis: url, ...FAST_CLUSTER, ...extra },
+      }),
+    );
+  }
+  return nodes;
+}
+
+/** Waits until every running node's replicas are current and caught up with Redis. */
+export async function settle(nodes: readonly ActorSystem[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const live = nodes.filter((n) => !n.isStopped);
+    const states = await Promise.all(live.map((n) => clusterBackendOf(n)?.isSettled() ?? true));
+    if (states.every(Boolean)) return;
+    if (Date.now() > deadline) throw new Error(`the cluster did not settle within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
