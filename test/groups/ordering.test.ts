@@ -184,3 +184,38 @@ describe("a slow member", () => {
     });
   }
 });
+
+describe("membership changes made during a delivery", () => {
+  it("reach the publishes made after them, not the one being delivered", async () => {
+    await using system = newSystem();
+    const scope = freshScope();
+    const groups = system.groups(scope);
+    await groups.createGroup("g");
+    const log: string[] = [];
+    const record = (id: string) => (message: unknown) => {
+      log.push(`${id}:${String(message)}`);
+    };
+    const late = system.spawn({ id: "late", ...scope }, record("late"));
+    // Synchronous: the join and the publish happen while "x" is still being fanned out.
+    const first = system.spawn<string>({ id: "first", ...scope }, (message) => {
+      log.push(`first:${message}`);
+      if (message !== "x") return;
+      void groups.joinGroup("g", late);
+      void groups.publishToGroup("g", "y");
+    });
+    await groups.joinGroup("g", first);
+    const victim = system.spawn({ id: "victim", ...scope }, record("victim"));
+    await groups.joinGroup("g", victim);
+    await groups.publishToGroup("g", "x");
+    await until("y to reach everyone", () => log.filter((l) => l.endsWith(":y")).length === 3);
+    assert.deepEqual(
+      log.filter((l) => l.startsWith("late:")),
+      ["late:y"],
+      "the late joiner does not get the message being delivered when it joined",
+    );
+    assert.deepEqual(
+      log.filter((l) => l.startsWith("victim:")),
+      ["victim:x", "victim:y"],
+    );
+  });
+});
