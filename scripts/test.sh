@@ -14,3 +14,14 @@ node --test --test-concurrency=2 "${tests[@]}"
 echo "› example"
 node dist/examples/process_groups_pubsub.js > /dev/null
 echo "example ok"
+
+echo "› cluster example"
+if [ -n "${REDIS_URL:-}" ] || command -v redis-server > /dev/null; then
+  node dist/examples/cluster.js > /dev/null
+  echo "cluster example ok"
+elif [ "${CI:-}" = "true" ]; then
+  echo "redis-server is not installed, and CI requires it for the cluster example" >&2
+  exit 1
+else
+  echo "!!! redis-server is not installed: SKIPPING the cluster example (apt-get install redis-server)" >&2
+fi
