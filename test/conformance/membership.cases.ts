@@ -82,6 +82,21 @@ export function membershipCases(world: () => World): void {
       assert.deepEqual(await w.snapshot(), before);
     });
 
+    it("lets exactly one of several concurrent creates of a name win, and every node agrees on it", async () => {
+      const w = world();
+      const attempts = Array.from({ length: Math.max(3, w.n) }, (_, i) =>
+        w.on(i % w.n).createGroup("race", { labels: { by: String(i) } }),
+      );
+      const outcomes = await Promise.allSettled(attempts);
+      const won = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+      assert.equal(won.length, 1, "one create wins");
+      for (const o of outcomes) {
+        if (o.status === "rejected") assert.ok(o.reason instanceof GroupAlreadyExistsError, String(o.reason));
+      }
+      const views = await w.views(async (_g, k) => w.describe("race", k));
+      for (const seen of views) assert.deepEqual({ ...seen?.labels }, { ...won[0]!.labels });
+    });
+
     it("rejects a bad name or bad labels with InvalidNameError and creates nothing", async () => {
       const w = world();
       const before = await w.snapshot();
@@ -121,6 +136,26 @@ export function membershipCases(world: () => World): void {
         assert.deepEqual(p.received, ["before"], `${p.id} got only what was published before`);
         assert.equal(p.ref.isStopped, false, "a delete does not stop its members");
       }
+    });
+
+    it("leaves no member behind when joins race with the delete", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const peers = w.spawnMany(2 * w.n);
+      const joins = peers.map((p) => p.join("g"));
+      const deleted = w.on(w.n - 1).deleteGroup("g");
+      const outcomes = await Promise.allSettled([...joins, deleted]);
+      for (const o of outcomes) {
+        if (o.status === "rejected") assert.ok(o.reason instanceof GroupNotFoundError, String(o.reason));
+      }
+      assert.equal(outcomes.at(-1)?.status, "fulfilled", "the delete itself succeeds");
+      await w.settle();
+      for (let k = 0; k < w.n; k++) {
+        await rejectsWith(w.on(k).getMembers("g"), GroupNotFoundError, "GROUP_NOT_FOUND");
+      }
+      await w.on(0).createGroup("g");
+      await w.expectMembers("g", []);
     });
 
     it("is idempotent: deleting a missing or already deleted group resolves", async () => {
