@@ -129,6 +129,41 @@ export function publishCases(world: () => World): void {
       assert.deepEqual(d!.received, ["not-a", "not-bc", "all"]);
     });
 
+    it("delivers each node's publishes to each member in the order that node made them, across groups", async () => {
+      const w = world();
+      await w.on(0).createGroup("g1");
+      await w.on(0).createGroup("g2");
+      await w.settle();
+      const peers = w.spawnMany(2 * w.n);
+      for (const p of peers) {
+        await p.join("g1");
+        await p.join("g2");
+      }
+      await w.settle();
+      const PER_NODE = 1_000;
+      const sends: Promise<unknown>[] = [];
+      for (let seq = 0; seq < PER_NODE; seq++) {
+        for (let k = 0; k < w.n; k++) {
+          // Not awaited one by one: each node's publishes are in flight together.
+          sends.push(w.on(k).publishToGroup(seq % 2 === 0 ? "g1" : "g2", { from: k, seq }));
+        }
+      }
+      await Promise.all(sends);
+      for (const p of peers) await w.received(p, PER_NODE * w.n);
+      for (const p of peers) {
+        for (let k = 0; k < w.n; k++) {
+          const seqs = p.received
+            .filter((m): m is { from: number; seq: number } => (m as { from?: number }).from === k)
+            .map((m) => m.seq);
+          assert.deepEqual(
+            seqs,
+            Array.from({ length: PER_NODE }, (_, i) => i),
+            `${p.id} from node ${k}`,
+          );
+        }
+      }
+    });
+
     it("addresses nobody in an empty group", async () => {
       const w = world();
       await w.on(0).createGroup("g");
