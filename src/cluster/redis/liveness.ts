@@ -58,6 +58,14 @@ export class Liveness {
     this.#timer.unref();
   }
 
+  /** Starts ticking again after `stop` (a pause ends). */
+  resume(): void {
+    if (this.#timer !== null || this.backend.isClosed) return;
+    this.#timer = setInterval(() => void this.tick(), this.backend.heartbeatIntervalMs);
+    this.#timer.unref();
+    void this.tick();
+  }
+
   stop(): void {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;

@@ -78,6 +78,8 @@ export interface ClusterInspection {
   readonly errors: number;
   readonly wireMessages: number;
   readonly forwardedMessages: number;
+  /** Wire messages (batches) received on group channels from other nodes. */
+  readonly receivedWireMessages: number;
   readonly scopes: readonly {
     readonly scope: string;
     readonly cursor: number;
@@ -107,6 +109,7 @@ export class RedisBackend implements Backend {
   #closing = false;
   #started = false;
   #errors = 0;
+  #received = 0;
   resyncs = 0;
 
   constructor(nodeId: NodeId, options: RedisClusterOptions) {
@@ -296,6 +299,12 @@ export class RedisBackend implements Backend {
     }
   }
 
+  /** Stops heartbeating, as a long pause would (tests); the returned function resumes. */
+  pauseHeartbeat(): () => void {
+    this.liveness.stop();
+    return () => this.liveness.resume();
+  }
+
   /** Drops every connection and timer without telling Redis (a crash, for tests). */
   crash(): void {
     this.#closing = true;
@@ -327,6 +336,7 @@ export class RedisBackend implements Backend {
       errors: this.#errors,
       wireMessages: this.#outbox.stats.wireMessages,
       forwardedMessages: this.#outbox.stats.messages,
+      receivedWireMessages: this.#received,
       scopes: [...this.replicas.values()].map((r) => ({
         scope: r.keys.id,
         cursor: r.cursor,
@@ -493,7 +503,9 @@ export class RedisBackend implements Backend {
         this.#onSeal(channel, raw.slice(2));
         return;
       }
-      for (const { scopeId, message } of decodeBatch(raw, this.nodeId)) {
+      const batch = decodeBatch(raw, this.nodeId);
+      if (batch.length > 0) this.#received++;
+      for (const { scopeId, message } of batch) {
         const replica = this.replicas.get(scopeId);
         if (replica !== undefined) this.sink.deliver(replica.scope, message);
       }
