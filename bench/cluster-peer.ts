@@ -31,6 +31,7 @@ export type PeerRequest =
   | { readonly id: number; readonly op: "burst"; readonly count: number }
   | { readonly id: number; readonly op: "paced"; readonly count: number; readonly perSecond: number }
   | { readonly id: number; readonly op: "latencies" }
+  | { readonly id: number; readonly op: "received" }
   | { readonly id: number; readonly op: "close" };
 
 export type PeerMessage =
@@ -216,6 +217,8 @@ async function main(): Promise<void> {
           return paced(endpoint, request.count, request.perSecond);
         case "latencies":
           return sink.latencies;
+        case "received":
+          return sink.received;
         case "close":
           await endpoint.close();
           return null;

@@ -103,6 +103,7 @@ class Peer {
 }
 
 interface Pair {
+  readonly kind: PeerKind;
   readonly publisher: Peer;
   readonly subscriber: Peer;
   close(): Promise<void>;
@@ -132,6 +133,7 @@ async function pair(kind: PeerKind, redis: string): Promise<Pair> {
     throw error;
   }
   return {
+    kind,
     publisher,
     subscriber,
     close: () => Promise.all([publisher.close(), subscriber.close()]).then(() => {}),
@@ -140,9 +142,15 @@ async function pair(kind: PeerKind, redis: string): Promise<Pair> {
 
 /** Publishes `count` messages and resolves with how many reached the last subscriber. */
 async function deliver(p: Pair, op: "burst" | "paced", count: number): Promise<number> {
-  const arrived = p.subscriber.ask<number>({ op: "expect", count });
+  const before = await p.subscriber.ask<number>({ op: "received" });
+  const arrived = p.subscriber.ask<number>({ op: "expect", count }, 30_000);
   await p.publisher.ask(op === "burst" ? { op, count } : { op, count, perSecond: RATE_PER_SECOND });
-  await arrived;
+  try {
+    await arrived;
+  } catch {
+    const got = (await p.subscriber.ask<number>({ op: "received" })) - before;
+    throw new Error(`${p.kind}: ${got} of ${count} messages arrived (${op})`);
+  }
   return count;
 }
 

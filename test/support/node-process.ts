@@ -81,6 +81,7 @@ export class NodeProcess {
     const child = fork(NODE_SCRIPT, [], {
       env: { ...process.env, CHORUS_NODE: JSON.stringify(config) },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
+      execArgv: [], // not the test runner's flags
       serialization: "json",
     });
     const node = new NodeProcess(config, child);
