@@ -35,6 +35,10 @@ export class Liveness {
   liveNodes: ReadonlySet<string> = new Set();
   // The store token seen at registration: another one means Redis lost its data.
   #store = "";
+
+  get store(): string {
+    return this.#store;
+  }
   #lastBeatAtMs = 0;
   #timer: NodeJS.Timeout | null = null;
   #ticking = false;

@@ -33,7 +33,7 @@ import type {
 import { type NodeId, scopeKey } from "../../names.js";
 import { connect, list, pairs, run, text } from "./connection.js";
 import { GroupChannels } from "./group-channels.js";
-import { ctlChannel, NODES, nodeScopes, type ScopeKeys, scopeKeys } from "./keys.js";
+import { ctlChannel, NODES, nodeScopes, type ScopeKeys, STORE, scopeKeys } from "./keys.js";
 import { Liveness } from "./liveness.js";
 import { decodeBatch, Outbox } from "./outbox.js";
 import {
@@ -349,11 +349,18 @@ export class RedisBackend implements Backend {
 
   async snapshot(keys: ScopeKeys): Promise<Snapshot> {
     const reply = list(
-      await run(this.cmd, SNAPSHOT, this.scopeKeyList(keys, this.nodeId), [
-        ...this.scopeArgs(keys, this.nodeId, this.liveness.incarnation),
-        "1",
-      ]),
+      await run(
+        this.cmd,
+        SNAPSHOT,
+        [...this.scopeKeyList(keys, this.nodeId), STORE],
+        [...this.scopeArgs(keys, this.nodeId, this.liveness.incarnation), "1", this.liveness.store],
+      ),
     );
+    if (reply[0] === "store") {
+      // Redis lost its data (or it is another store): re-assert first, then read.
+      void this.liveness.reincarnate(this.liveness.incarnation).catch(this.report);
+      throw new Error("the Redis store changed; this node re-registers before reading it");
+    }
     const groups: KnownGroup[] = pairs(reply[2]).map(([name, row]) => {
       const [epoch = "", createdAtMs = "0", ...labels] = row.split("\n");
       return {

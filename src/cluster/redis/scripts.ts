@@ -183,11 +183,15 @@ return {'ok', e, s}`,
 
 /**
  * The scope's whole state in one atomic read; ARGV 5 '1' also records this node as a
- * replica holder (when it is alive). → epoch seq groups(flat) [members(flat) per group]
+ * replica holder (when it is alive). KEYS[6] is the store token, which must equal
+ * ARGV[6]: a snapshot of a store that lost its data must not replace a replica before
+ * the nodes have re-asserted into it. → epoch seq groups(flat) [members(flat) per
+ * group] | {'store'}
  */
 export const SNAPSHOT = script(
-  5,
+  6,
   `${SCOPE_PRELUDE}
+if redis.call('GET', KEYS[6]) ~= ARGV[6] then return {'store'} end
 local e = epochOf()
 if ARGV[5] == '1' and not fenced() then
   redis.call('HSET', KEYS[3], node, inc)

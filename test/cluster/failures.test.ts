@@ -1,0 +1,193 @@
+/**
+ * Failures with several ActorSystems in this process and a redis-server this file
+ * owns: a node that dies without cleanup, a node declared dead that comes back, the
+ * same nodeId restarted, every subscriber cut (CLIENT KILL TYPE pubsub), a Redis
+ * restart without persistence, and joins that must be visible cluster-wide.
+ * Timings are short (heartbeat 100 ms, timeout 1 s); every wait has a deadline.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Redis } from "ioredis";
+import { type ActorSystem, JoinNotVisibleError } from "../../src/index.js";
+import { clusterBackendOf } from "../../src/system.js";
+import { converged, view } from "../support/cluster-views.js";
+import { freshScope, recorder, until } from "../support/helpers.js";
+import { FAST_CLUSTER, startNodes } from "../support/redis-cluster.js";
+import { RedisServer, redisSkipReason } from "../support/redis-server.js";
+import { readGroups } from "../support/redis-state.js";
+
+const skip = redisSkipReason();
+
+describe("failures over Redis", { skip }, () => {
+  let redis: RedisServer;
+  let nodes: ActorSystem[];
+  let a: ActorSystem;
+  let b: ActorSystem;
+  before(async () => {
+    redis = await RedisServer.start();
+    nodes = await startNodes(redis.url, 2, "f");
+    [a, b] = nodes as [ActorSystem, ActorSystem];
+  });
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.shutdown()));
+    await redis.stop();
+  });
+
+  it("purges a node that stops heartbeating without cleanup from Redis and every replica", async (t) => {
+    const scope = freshScope();
+    const [doomed] = await startNodes(redis.url, 1, "doomed");
+    await a.groups(scope).createGroup("g");
+    for (let i = 0; i < 5; i++)
+      await doomed!.groups(scope).joinGroup("g", recorder(doomed!, scope, `d${i}`).ref);
+    await a.groups(scope).joinGroup("g", recorder(a, scope, "alive").ref);
+    await converged(redis.url, [...nodes, doomed!], scope, "g", ["alive", "d0", "d1", "d2", "d3", "d4"]);
+    const crashedAt = Date.now();
+    clusterBackendOf(doomed!)!.crash();
+    await converged(redis.url, nodes, scope, "g", ["alive"], 20_000);
+    const vanishedMs = Date.now() - crashedAt;
+    t.diagnostic(
+      `dead node's members vanished after ${vanishedMs} ms (nodeTimeoutMs ${FAST_CLUSTER.nodeTimeoutMs}, heartbeat ${FAST_CLUSTER.heartbeatIntervalMs})`,
+    );
+    await doomed!.shutdown();
+  });
+
+  it("fences a node declared dead during a long pause; it comes back whole under a new incarnation", async () => {
+    const scope = freshScope();
+    const [paused] = await startNodes(redis.url, 1, "paused");
+    const backend = clusterBackendOf(paused!)!;
+    await a.groups(scope).createGroup("g");
+    const p = recorder(paused!, scope, "p");
+    await paused!.groups(scope).joinGroup("g", p.ref);
+    await converged(redis.url, [...nodes, paused!], scope, "g", ["p"]);
+    const before = backend.inspect().incarnation;
+    const resume = backend.pauseHeartbeat();
+    await converged(redis.url, nodes, scope, "g", [], 20_000);
+    // A write of the fenced incarnation is refused; the new incarnation re-asserts it.
+    const q = recorder(paused!, scope, "q");
+    const joined = paused!.groups(scope).joinGroup("g", q.ref);
+    resume();
+    await joined;
+    await converged(redis.url, [...nodes, paused!], scope, "g", ["p", "q"]);
+    assert.notEqual(backend.inspect().incarnation, before, "a new incarnation");
+    await a.groups(scope).publishToGroup("g", "back");
+    await until(
+      "the members of the returned node to receive again",
+      () => p.received.length === 1 && q.received.length === 1,
+    );
+    await paused!.shutdown();
+  });
+
+  it("purges the previous incarnation at once when a node restarts with the same nodeId", async () => {
+    const scope = freshScope();
+    const [first] = await startNodes(redis.url, 1, "same");
+    await a.groups(scope).createGroup("g");
+    await first!.groups(scope).joinGroup("g", recorder(first!, scope, "old").ref);
+    await converged(redis.url, [...nodes, first!], scope, "g", ["old"]);
+    clusterBackendOf(first!)!.crash();
+    const [second] = await startNodes(redis.url, 1, "same");
+    // Registration itself purged the old incarnation: Redis has no row of it now.
+    await converged(redis.url, nodes, scope, "g", []);
+    await second!.groups(scope).joinGroup("g", recorder(second!, scope, "new").ref);
+    await converged(redis.url, [...nodes, second!], scope, "g", ["new"]);
+    await first!.shutdown();
+    await second!.shutdown();
+  });
+
+  it("resubscribes and resyncs after every subscriber is killed, recovering the changes of the gap", async () => {
+    const scope = freshScope();
+    await a.groups(scope).createGroup("g");
+    const rb = recorder(b, scope, "rb");
+    await b.groups(scope).joinGroup("g", rb.ref);
+    await converged(redis.url, nodes, scope, "g", ["rb"]);
+    const resyncsBefore = clusterBackendOf(b)!.inspect().resyncs;
+    const admin = new Redis(redis.url);
+    try {
+      await admin.client("KILL", "TYPE", "pubsub");
+      // Changes made while the subscribers reconnect: their events may be lost.
+      for (let i = 0; i < 5; i++) await a.groups(scope).joinGroup("g", recorder(a, scope, `ra${i}`).ref);
+      await a.groups(scope).createGroup("during");
+    } finally {
+      admin.disconnect();
+    }
+    await converged(redis.url, nodes, scope, "g", ["ra0", "ra1", "ra2", "ra3", "ra4", "rb"]);
+    await converged(redis.url, nodes, scope, "during", []);
+    await until("b to resync", () => clusterBackendOf(b)!.inspect().resyncs > resyncsBefore);
+    await until("messages to flow again", () => {
+      void a.groups(scope).publishToGroup("g", "ping");
+      return rb.received.length > 0;
+    });
+  });
+
+  it("makes a visible join resolve only when every live node shows it", async () => {
+    const scope = freshScope();
+    const [c] = await startNodes(redis.url, 1, "vis");
+    const all = [...nodes, c!];
+    await a.groups(scope).createGroup("g");
+    for (const n of all) await n.groups(scope).getMembers("g"); // every node holds a replica
+    for (let i = 0; i < 20; i++) {
+      await a.groups(scope).joinGroup("g", recorder(a, scope, `v${i}`).ref, { visible: "cluster" });
+      for (const n of all) {
+        const seen = await view(n, scope, "g");
+        assert.ok(
+          seen !== "missing" && seen.includes(`v${i}`),
+          `${n.nodeId} shows v${i} when the join resolves`,
+        );
+      }
+    }
+    await c!.shutdown();
+  });
+
+  it("rejects a visible join naming a silent holder, keeping the membership", async () => {
+    const scope = freshScope();
+    const [silent] = await startNodes(redis.url, 1, "silent");
+    const [joiner] = await startNodes(redis.url, 1, "joiner", { joinVisibilityTimeoutMs: 300 });
+    await a.groups(scope).createGroup("g");
+    await silent!.groups(scope).getMembers("g");
+    await joiner!.groups(scope).getMembers("g");
+    clusterBackendOf(silent!)!.crash(); // still a holder until reaped, but never answers
+    const error = await joiner!
+      .groups(scope)
+      .joinGroup("g", recorder(joiner!, scope, "j").ref, { visible: "cluster" })
+      .then(
+        () => assert.fail("the visible join resolved though a holder was silent"),
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof JoinNotVisibleError, String(error));
+    assert.deepEqual(error.missingNodes, ["silent-0"]);
+    await converged(redis.url, [a, b, joiner!], scope, "g", ["j"]);
+    // Once the silent node is reaped it no longer holds a visible join up.
+    await converged(redis.url, [a, b, joiner!], scope, "g", ["j"]);
+    await until(
+      "the silent node to be reaped",
+      () => !clusterBackendOf(a)!.liveness.liveNodes.has("silent-0"),
+    );
+    await joiner!.groups(scope).joinGroup("g", recorder(joiner!, scope, "k").ref, { visible: "cluster" });
+    await silent!.shutdown();
+    await joiner!.shutdown();
+  });
+
+  it("re-asserts every live membership and re-creates the groups after a Redis restart without persistence", async () => {
+    const scope = freshScope();
+    await a.groups(scope).createGroup("kept", { labels: { v: "1" } });
+    await a.groups(scope).createGroup("empty");
+    const ra = recorder(a, scope, "ra");
+    const rb = recorder(b, scope, "rb");
+    await a.groups(scope).joinGroup("kept", ra.ref);
+    await b.groups(scope).joinGroup("kept", rb.ref, { topics: ["x.*"] });
+    await converged(redis.url, nodes, scope, "kept", ["ra", "rb"]);
+    const incarnations = nodes.map((n) => clusterBackendOf(n)!.inspect().incarnations);
+    await redis.restart();
+    await converged(redis.url, nodes, scope, "kept", ["ra", "rb"], 20_000);
+    await converged(redis.url, nodes, scope, "empty", [], 20_000);
+    assert.deepEqual(await readGroups(redis.url, scope), ["empty", "kept"]);
+    assert.deepEqual((await b.groups(scope).getGroup("kept")).labels, { v: "1" });
+    nodes.forEach((n, i) =>
+      assert.ok(clusterBackendOf(n)!.inspect().incarnations > incarnations[i]!, `${n.nodeId} re-registered`),
+    );
+    await until("topics to be kept across the restart", () => {
+      void a.groups(scope).publishToGroup("kept", "x", { topic: "x.y" });
+      return rb.received.length > 0;
+    });
+    assert.ok(!a.isStopped && !b.isStopped, "nobody was evicted by the restart");
+  });
+});
