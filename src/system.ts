@@ -57,6 +57,11 @@ export class ActorSystem implements AsyncDisposable {
     }
     const nodeId = options.nodeId ?? "local";
     validateNodeId(nodeId);
+    for (const hook of ["clock", "onActorError"] as const) {
+      if (options[hook] !== undefined && typeof options[hook] !== "function") {
+        throw new InvalidArgumentError(hook, "must be a function");
+      }
+    }
     this.nodeId = nodeId;
     this.#runtime = new ActorRuntime({
       nodeId,

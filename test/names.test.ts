@@ -165,6 +165,20 @@ describe("names", () => {
     await system.shutdown();
   });
 
+  it("refuses system hooks that are not functions", () => {
+    for (const options of [{ clock: "now" }, { clock: 5 }, { onActorError: "log" }, { onActorError: {} }]) {
+      throwsWith(() => new ActorSystem(options as never), InvalidArgumentError, "INVALID_ARGUMENT");
+    }
+  });
+
+  it("refuses watch options that are not an object or a signal that is not an AbortSignal", async () => {
+    const { system, groups } = await setUp();
+    for (const options of ["x", null, 5, { signal: "soon" }, { signal: { aborted: false } }]) {
+      await rejectsWith(groups.watch("g", options as never).next(), InvalidArgumentError, "INVALID_ARGUMENT");
+    }
+    await system.shutdown();
+  });
+
   it("refuses bad node ids", () => {
     for (const nodeId of ["", "has space", "a/b", "a\u0000", "x".repeat(129), 42]) {
       throwsWith(() => new ActorSystem({ nodeId: nodeId as string }), InvalidNameError, "INVALID_NAME");

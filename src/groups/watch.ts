@@ -10,7 +10,7 @@
  * consumer breaks out of the loop, when its group is deleted, or when the system
  * shuts down.
  */
-import { type ProcessGroupError, type Scope, WatchOverflowError } from "../errors.js";
+import { InvalidArgumentError, type ProcessGroupError, type Scope, WatchOverflowError } from "../errors.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
 
 export type MembershipEvent =
@@ -53,6 +53,12 @@ export class WatchHub {
 
   /** A watcher of every event of the scope, or of one group's. */
   open(group: GroupName | undefined, options: WatchOptions | undefined): Watcher {
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new InvalidArgumentError("watch options", "must be an object");
+    }
+    if (options?.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new InvalidArgumentError("signal", "must be an AbortSignal");
+    }
     const watcher = new Watcher(this, group, options?.signal);
     this.#watchers.add(watcher);
     return watcher;
