@@ -181,9 +181,9 @@ describe("failures over Redis", { skip }, () => {
     await converged(redis.url, nodes, scope, "empty", [], 20_000);
     assert.deepEqual(await readGroups(redis.url, scope), ["empty", "kept"]);
     assert.deepEqual((await b.groups(scope).getGroup("kept")).labels, { v: "1" });
-    nodes.forEach((n, i) =>
-      assert.ok(clusterBackendOf(n)!.inspect().incarnations > incarnations[i]!, `${n.nodeId} re-registered`),
-    );
+    for (const [i, n] of nodes.entries()) {
+      assert.ok(clusterBackendOf(n)!.inspect().incarnations > incarnations[i]!, `${n.nodeId} re-registered`);
+    }
     await until("topics to be kept across the restart", () => {
       void a.groups(scope).publishToGroup("kept", "x", { topic: "x.y" });
       return rb.received.length > 0;
