@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { GroupNotFoundError, InvalidNameError, InvalidTopicError } from "../../src/index.js";
+import { until } from "../support/helpers.js";
 import { rejectsWith, scopeWords, sorted, type World } from "./world.js";
 
 export function publishCases(world: () => World): void {
@@ -162,6 +163,49 @@ export function publishCases(world: () => World): void {
           );
         }
       }
+    });
+
+    it("is never held up by a slow member, which drops what overflows its own mailbox", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const host = w.n - 1;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const slowGot: unknown[] = [];
+      const slow = w.cluster.nodes[host]!.spawn(
+        { id: "slow", ...w.scope, mailbox: { capacity: 10, overflow: "drop-newest" } },
+        async (message: unknown) => {
+          slowGot.push(message);
+          await gate;
+        },
+      );
+      await w.on(host).joinGroup("g", slow);
+      const fast = w.spawnMany(w.n);
+      for (const p of fast) await p.join("g");
+      await w.settle();
+      const PUBLISHES = 500;
+      for (let seq = 0; seq < PUBLISHES; seq++) {
+        const result = await w.on(0).publishToGroup("g", seq);
+        assert.equal(result.localCount + result.remoteCount, fast.length + 1);
+      }
+      for (const p of fast) await w.received(p, PUBLISHES);
+      assert.equal(slowGot.length, 1, "the slow member is still on its first message");
+      for (const p of fast)
+        assert.deepEqual(
+          p.received,
+          Array.from({ length: PUBLISHES }, (_, i) => i),
+        );
+      await until("the overflow to be counted", () => slow.droppedCount === PUBLISHES - 1 - 10, 10_000);
+      release();
+      await until("the slow member to drain", () => slowGot.length === 11, 10_000);
+      assert.deepEqual(
+        slowGot,
+        Array.from({ length: 11 }, (_, i) => i),
+      );
+      await slow.stop();
     });
 
     it("addresses nobody in an empty group", async () => {
