@@ -44,8 +44,17 @@ export interface ReplicaSink {
   /** Nothing published after the group's deletion may be delivered to it (whatever arrives first). */
   groupSealed(scope: Scope, name: GroupName, isDeleted: boolean): void;
   membershipChanged(scope: Scope, record: MembershipRecord): void;
-  /** Replaces the whole view of a scope (after a gap); never merges. */
-  replaceScope(scope: Scope, groups: readonly GroupRecord[], members: readonly MembershipRecord[]): void;
+  /**
+   * Replaces the whole view of a scope (after a gap); never merges — except that with
+   * `registered`, remote members of nodes not in it are kept (they are re-asserting
+   * after Redis lost its data).
+   */
+  replaceScope(
+    scope: Scope,
+    groups: readonly GroupRecord[],
+    members: readonly MembershipRecord[],
+    registered?: ReadonlySet<NodeId>,
+  ): void;
   nodeDown(nodeId: NodeId): void;
   /** A message published on another node, for this node's matching members. */
   deliver(scope: Scope, message: RemoteMessage): void;

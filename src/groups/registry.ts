@@ -77,7 +77,12 @@ export class GroupsRegistry implements ReplicaSink {
     index.assign(group, record.actorId, record.nodeId, null, record.count, record.topics);
   }
 
-  replaceScope(scope: Scope, groups: readonly GroupRecord[], members: readonly MembershipRecord[]): void {
+  replaceScope(
+    scope: Scope,
+    groups: readonly GroupRecord[],
+    members: readonly MembershipRecord[],
+    registered?: ReadonlySet<NodeId>,
+  ): void {
     const index = this.#entry(scope).index;
     const prefix = `${scopeKey(scope)}\n`;
     for (const key of this.#sealed) if (key.startsWith(prefix)) this.#sealed.delete(key);
@@ -90,6 +95,7 @@ export class GroupsRegistry implements ReplicaSink {
     for (const group of index.groups()) {
       for (const member of [...group.members.values()]) {
         if (member.cell !== null) continue; // this node owns its own; the snapshot cannot overrule it
+        if (registered !== undefined && !registered.has(member.nodeId)) continue; // re-asserting
         if (!remote.has(`${group.name}\n${member.actorId}`))
           index.assign(group, member.actorId, member.nodeId, null, 0, []);
       }

@@ -232,7 +232,8 @@ export class Liveness {
     try {
       const idle = [];
       for (const replica of b.replicas.values()) {
-        if (!replica.isCurrent) {
+        const provisionalEnded = replica.provisionalUntilMs > 0 && Date.now() > replica.provisionalUntilMs;
+        if (!replica.isCurrent || provisionalEnded) {
           if (!replica.isSyncing && this.#reincarnating === null) void b.resync(replica).catch(b.report);
         } else if (!replica.sawEvent) idle.push(replica);
         replica.sawEvent = false;

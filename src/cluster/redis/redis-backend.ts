@@ -33,7 +33,7 @@ import type {
 import { type NodeId, scopeKey } from "../../names.js";
 import { connect, list, pairs, run, text } from "./connection.js";
 import { GroupChannels } from "./group-channels.js";
-import { ctlChannel, NODES, nodeScopes, type ScopeKeys, STORE, scopeKeys } from "./keys.js";
+import { ctlChannel, GRACE, NODES, nodeScopes, type ScopeKeys, STORE, scopeKeys } from "./keys.js";
 import { Liveness } from "./liveness.js";
 import { decodeBatch, Outbox } from "./outbox.js";
 import {
@@ -352,7 +352,7 @@ export class RedisBackend implements Backend {
       await run(
         this.cmd,
         SNAPSHOT,
-        [...this.scopeKeyList(keys, this.nodeId), STORE],
+        [...this.scopeKeyList(keys, this.nodeId), STORE, GRACE],
         [...this.scopeArgs(keys, this.nodeId, this.liveness.incarnation), "1", this.liveness.store],
       ),
     );
@@ -383,7 +383,14 @@ export class RedisBackend implements Backend {
         });
       }
     });
-    return { epoch: text(reply[0]), seq: Number(reply[1] ?? 0), groups, members };
+    return {
+      epoch: text(reply[0]),
+      seq: Number(reply[1] ?? 0),
+      groups,
+      members,
+      registered: new Set(list(reply[4]).map(text)),
+      graceLeftMs: Number(reply[5] ?? 0),
+    };
   }
 
   groupGone(replica: ScopeReplica, name: string): void {

@@ -40,6 +40,10 @@ export interface Snapshot {
   readonly seq: number;
   readonly groups: readonly KnownGroup[];
   readonly members: readonly MembershipRecord[];
+  /** Nodes alive in Redis when the snapshot was read. */
+  readonly registered: ReadonlySet<string>;
+  /** Grace left after a Redis restart or stall (nobody is reaped meanwhile). */
+  readonly graceLeftMs: number;
 }
 
 /** What a replica needs from the backend that owns it. */
@@ -62,6 +66,11 @@ export class ScopeReplica {
   isCurrent = false;
   /** Set by each event, cleared by the tail check: only idle replicas are checked. */
   sawEvent = false;
+  /**
+   * Date.now() until which the view keeps members of nodes that have not re-registered
+   * since Redis lost its data (they are re-asserting); 0 when it keeps none.
+   */
+  provisionalUntilMs = 0;
   /** name → epoch and metadata of each group, as of the cursor. */
   readonly groups = new Map<string, KnownGroup>();
   // Events that arrived while a snapshot was in flight; null when none is.
@@ -145,10 +154,16 @@ export class ScopeReplica {
     }
     this.groups.clear();
     for (const [name, known] of next) this.groups.set(name, known);
+    // During the grace after a restart, a node that has not re-registered yet is not
+    // dead: it has not re-asserted yet. Its members stay until the grace ends (the tail
+    // check then resyncs), so a restart evicts nobody, even briefly.
+    const waiting = snapshot.graceLeftMs > 0;
+    this.provisionalUntilMs = waiting ? Date.now() + snapshot.graceLeftMs : 0;
     sink.replaceScope(
       this.scope,
       snapshot.groups.map((g) => g.record),
       snapshot.members,
+      waiting ? snapshot.registered : undefined,
     );
     this.epoch = snapshot.epoch;
     this.cursor = snapshot.seq;

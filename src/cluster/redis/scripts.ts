@@ -186,10 +186,10 @@ return {'ok', e, s}`,
  * replica holder (when it is alive). KEYS[6] is the store token, which must equal
  * ARGV[6]: a snapshot of a store that lost its data must not replace a replica before
  * the nodes have re-asserted into it. → epoch seq groups(flat) [members(flat) per
- * group] | {'store'}
+ * group], registered nodes, grace left in ms | {'store'}
  */
 export const SNAPSHOT = script(
-  6,
+  7,
   `${SCOPE_PRELUDE}
 if redis.call('GET', KEYS[6]) ~= ARGV[6] then return {'store'} end
 local e = epochOf()
@@ -200,7 +200,10 @@ end
 local groups = redis.call('HGETALL', KEYS[2])
 local members = {}
 for j = 1, #groups, 2 do members[#members + 1] = redis.call('HGETALL', base .. 'm:' .. groups[j]) end
-return {e, redis.call('HGET', KEYS[1], 'seq'), groups, members}`,
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local graceLeft = math.max(0, tonumber(redis.call('GET', KEYS[7]) or '0') - now)
+return {e, redis.call('HGET', KEYS[1], 'seq'), groups, members, redis.call('HKEYS', KEYS[4]), graceLeft}`,
 );
 
 /**
