@@ -130,15 +130,16 @@ function chorusStore(
 ): Store {
   let count = 0;
   return {
-    async join(k) {
+    // The caller awaits the returned promise, once per operation.
+    join(k) {
       const [g, a] = pair(p, k);
-      await groups.joinGroup(names[g]!, actors[a]!);
       count++;
+      return groups.joinGroup(names[g]!, actors[a]!);
     },
-    async leave(k) {
+    leave(k) {
       const [g, a] = pair(p, k);
-      await groups.leaveGroup(names[g]!, actors[a]!);
       count--;
+      return groups.leaveGroup(names[g]!, actors[a]!);
     },
     get size() {
       return count;

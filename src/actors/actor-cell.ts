@@ -140,6 +140,11 @@ export class ActorCell {
     return outcome;
   }
 
+  /** True when `host` made this cell and it has not stopped. */
+  isHostedBy(host: CellHost): boolean {
+    return this.#host === host && this.#state !== STOPPED;
+  }
+
   /** Marks the cell stopped and forgets its queue; the runtime does the rest. */
   markStopped(info: StopInfo): boolean {
     if (this.#state === STOPPED) return false;

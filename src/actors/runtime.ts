@@ -104,6 +104,14 @@ export class ActorRuntime implements CellHost, RefHost {
     return this.#actors.get(scopeKey(scope))?.get(id);
   }
 
+  /**
+   * True when `cell` is a live actor of this runtime — what `find(cell.scope, cell.id)
+   * === cell` says, without the look-up: a live cell is always in the map.
+   */
+  hosts(cell: ActorCell): boolean {
+    return cell.isHostedBy(this);
+  }
+
   /** The ids of this node's live actors in a scope. */
   actorIds(scope: Scope): ActorId[] {
     return [...(this.#actors.get(scopeKey(scope))?.keys() ?? [])];

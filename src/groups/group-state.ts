@@ -14,6 +14,12 @@
  * actor stops being a member when the count reaches zero. Topics merge across joins:
  * the member receives what any of its joins asked for, and a join with no topics means
  * everything.
+ *
+ * Memory: a group of a million is a supported size, so a membership is kept small. A
+ * local member without topics is two fields (its cell and its count; the id and node
+ * are the cell's); only members with topics carry a topic list and a match stamp, and
+ * only remote members carry their id and node. The set of unfiltered members, which a
+ * topic publish needs, exists only while some member has topics.
  */
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
@@ -21,22 +27,75 @@ import { type Stamped, TopicTrie } from "./topic-trie.js";
 
 const EVERYTHING: readonly string[] = Object.freeze([]);
 
-export class Member implements Stamped {
+/** One actor's membership of this group. */
+export type Member = LocalMember | FilteredLocalMember | RemoteMember;
+
+/** A local actor that receives every message. */
+class LocalMember {
+  constructor(
+    /** The local mailbox. */
+    readonly cell: ActorCell,
+    /** How many joins are not yet matched by a leave; the member exists while it is > 0. */
+    public count: number,
+  ) {}
+  get actorId(): ActorId {
+    return this.cell.id;
+  }
+  get nodeId(): NodeId {
+    return this.cell.ref.nodeId;
+  }
+  /** Subscription patterns; empty means every message. */
+  get topics(): readonly string[] {
+    return EVERYTHING;
+  }
+  get isFiltered(): false {
+    return false;
+  }
+}
+
+/** A local actor subscribed to some topic patterns. */
+class FilteredLocalMember implements Stamped {
   stamp = 0;
+  constructor(
+    readonly cell: ActorCell,
+    public count: number,
+    public topics: readonly string[],
+  ) {}
+  get actorId(): ActorId {
+    return this.cell.id;
+  }
+  get nodeId(): NodeId {
+    return this.cell.ref.nodeId;
+  }
+  get isFiltered(): true {
+    return true;
+  }
+}
+
+/** An actor hosted by another node, as this node's replica knows it. */
+class RemoteMember implements Stamped {
+  stamp = 0;
+  readonly cell = null;
   constructor(
     readonly actorId: ActorId,
     readonly nodeId: NodeId,
-    /** How many joins are not yet matched by a leave; the member exists while it is > 0. */
     public count: number,
-    /** Subscription patterns; empty means every message. */
     public topics: readonly string[],
-    /** The local mailbox, or null when the actor lives on another node. */
-    readonly cell: ActorCell | null,
   ) {}
-
   get isFiltered(): boolean {
     return this.topics.length > 0;
   }
+}
+
+function newMember(
+  actorId: ActorId,
+  nodeId: NodeId,
+  cell: ActorCell | null,
+  count: number,
+  topics: readonly string[],
+): Member {
+  if (cell === null) return new RemoteMember(actorId, nodeId, count, topics);
+  return topics.length === 0 ? new LocalMember(cell, count) : new FilteredLocalMember(cell, count, topics);
 }
 
 /** Who a publish reaches, split the way delivery needs it. Immutable once built. */
@@ -47,15 +106,21 @@ export interface Audience {
   readonly ids: readonly ActorId[];
   /** Members per other node. */
   readonly remote: ReadonlyMap<NodeId, number>;
+  /** The sum of `remote`. */
+  readonly remoteCount: number;
 }
+
+const NO_REMOTE: ReadonlyMap<NodeId, number> = new Map();
 
 export class GroupState {
   // actor id → membership: join, leave and look-up in O(1).
   readonly members = new Map<ActorId, Member>();
   // Patterns of members that joined with topics: publish with a topic in O(matching).
-  readonly #trie = new TopicTrie<Member>();
-  // Members with no topic filter; a topic publish reaches all of them.
-  readonly #unfiltered = new Set<Member>();
+  readonly #trie = new TopicTrie<FilteredLocalMember | RemoteMember>();
+  // Members with no topic filter, which a topic publish reaches whatever the topic.
+  // Kept only while the trie holds something; without filtered members a topic
+  // publish reaches everyone and needs no such set.
+  #unfiltered: Set<Member> | null = null;
   // Caches, dropped on every change and rebuilt by the next publish that needs them.
   #everyone: Audience | null = null;
   #unfilteredAudience: Audience | null = null;
@@ -81,17 +146,20 @@ export class GroupState {
     topics: readonly string[],
     times = 1,
   ): { member: Member; isNew: boolean } {
-    let member = this.members.get(actorId);
-    if (member === undefined) {
-      member = new Member(actorId, nodeId, times, topics.length === 0 ? EVERYTHING : dedupe(topics), cell);
-      this.members.set(actorId, member);
-      this.#subscribe(member, member.topics);
-      this.#changed();
-      return { member, isNew: true };
-    }
-    member.count += times;
-    this.#mergeTopics(member, topics);
-    return { member, isNew: false };
+    const member = this.members.get(actorId);
+    if (member === undefined) return { member: this.#add(actorId, nodeId, cell, topics, times), isNew: true };
+    return { member: this.#again(member, topics, times), isNew: false };
+  }
+
+  /**
+   * The same as `join` for a local actor, returning the new member or null when the
+   * actor was a member already (its count went up): no result object on the hot path.
+   */
+  joinLocal(cell: ActorCell, topics: readonly string[]): Member | null {
+    const member = this.members.get(cell.id);
+    if (member === undefined) return this.#add(cell.id, cell.ref.nodeId, cell, topics, 1);
+    this.#again(member, topics, 1);
+    return null;
   }
 
   /**
@@ -108,39 +176,31 @@ export class GroupState {
     const member = this.members.get(actorId);
     if (count <= 0) return member !== undefined && this.remove(actorId) ? "left" : "unchanged";
     if (member === undefined) {
-      this.join(actorId, nodeId, cell, topics, count);
+      this.#add(actorId, nodeId, cell, topics, count);
       return "joined";
     }
     if (member.nodeId !== nodeId) {
       // The id moved to another node (a restart elsewhere): replace, do not merge.
       this.remove(actorId);
-      this.join(actorId, nodeId, cell, topics, count);
+      this.#add(actorId, nodeId, cell, topics, count);
       return "updated";
     }
     member.count = count;
-    if (!sameTopics(member.topics, topics)) {
-      this.#unsubscribe(member);
-      member.topics = topics.length === 0 ? EVERYTHING : dedupe(topics);
-      this.#subscribe(member, member.topics);
-      this.#changed();
-    }
+    if (!sameTopics(member.topics, topics)) this.#replace(member, topics, count);
     return "updated";
   }
 
   /** Takes one join away. Returns true when that was the last and the actor left. */
   leave(member: Member): boolean {
     if (--member.count > 0) return false;
-    this.remove(member.actorId);
+    this.#delete(member);
     return true;
   }
 
   /** Removes a member whatever its count (its actor stopped, its node died). */
   remove(actorId: ActorId): Member | undefined {
     const member = this.members.get(actorId);
-    if (member === undefined) return undefined;
-    this.members.delete(actorId);
-    this.#unsubscribe(member);
-    this.#changed();
+    if (member !== undefined) this.#delete(member);
     return member;
   }
 
@@ -155,42 +215,80 @@ export class GroupState {
    */
   matching(topic: readonly string[]): Audience {
     if (this.#trie.size === 0) return this.everyone();
-    const unfiltered = (this.#unfilteredAudience ??= buildAudience(this.#unfiltered));
-    const matched: Member[] = [];
+    const unfiltered = (this.#unfilteredAudience ??= buildAudience(this.#unfiltered!.values()));
+    const matched: (FilteredLocalMember | RemoteMember)[] = [];
     if (this.#trie.collect(topic, matched) === 0) return unfiltered;
-    return buildAudience(matched, unfiltered);
+    return new MatchedAudience(unfiltered, matched);
   }
 
-  #mergeTopics(member: Member, topics: readonly string[]): void {
-    if (!member.isFiltered) return; // already receives everything
-    if (topics.length === 0) {
-      this.#unsubscribe(member);
-      member.topics = EVERYTHING;
-      this.#subscribe(member, EVERYTHING);
-      this.#changed();
-      return;
-    }
+  #add(
+    actorId: ActorId,
+    nodeId: NodeId,
+    cell: ActorCell | null,
+    topics: readonly string[],
+    count: number,
+  ): Member {
+    const member = newMember(actorId, nodeId, cell, count, topics.length === 0 ? EVERYTHING : dedupe(topics));
+    this.members.set(actorId, member);
+    this.#subscribe(member);
+    this.#changed();
+    return member;
+  }
+
+  // Another join of an existing member: count up, topics merged.
+  #again(member: Member, topics: readonly string[], times: number): Member {
+    member.count += times;
+    if (!member.isFiltered) return member; // already receives everything
+    if (topics.length === 0) return this.#replace(member, EVERYTHING, member.count);
     const added = topics.filter((t) => !member.topics.includes(t));
-    if (added.length === 0) return;
+    if (added.length === 0) return member;
     member.topics = dedupe([...member.topics, ...added]);
     for (const pattern of dedupe(added)) this.#trie.add(pattern.split("."), member);
     this.#changed();
+    return member;
   }
 
-  #subscribe(member: Member, topics: readonly string[]): void {
-    if (topics.length === 0) {
-      this.#unfiltered.add(member);
+  // Gives a member new topics; the object is replaced when its kind changes.
+  #replace(member: Member, topics: readonly string[], count: number): Member {
+    this.#unsubscribe(member);
+    const next = newMember(
+      member.actorId,
+      member.nodeId,
+      member.cell,
+      count,
+      topics.length === 0 ? EVERYTHING : dedupe(topics),
+    );
+    this.members.set(next.actorId, next);
+    this.#subscribe(next);
+    this.#changed();
+    return next;
+  }
+
+  #delete(member: Member): void {
+    this.members.delete(member.actorId);
+    this.#unsubscribe(member);
+    this.#changed();
+  }
+
+  #subscribe(member: Member): void {
+    if (!member.isFiltered) {
+      this.#unfiltered?.add(member);
       return;
     }
-    for (const pattern of topics) this.#trie.add(pattern.split("."), member);
+    if (this.#unfiltered === null) {
+      this.#unfiltered = new Set();
+      for (const other of this.members.values()) if (!other.isFiltered) this.#unfiltered.add(other);
+    }
+    for (const pattern of member.topics) this.#trie.add(pattern.split("."), member);
   }
 
   #unsubscribe(member: Member): void {
     if (!member.isFiltered) {
-      this.#unfiltered.delete(member);
+      this.#unfiltered?.delete(member);
       return;
     }
     for (const pattern of member.topics) this.#trie.remove(pattern.split("."), member);
+    if (this.#trie.size === 0) this.#unfiltered = null;
   }
 
   #changed(): void {
@@ -199,19 +297,72 @@ export class GroupState {
   }
 }
 
-function buildAudience(members: Iterable<Member>, base?: Audience): Audience {
-  const cells: ActorCell[] = base ? [...base.cells] : [];
-  const ids: ActorId[] = base ? [...base.ids] : [];
-  const remote = new Map<NodeId, number>(base?.remote);
+function buildAudience(members: Iterable<Member>): Audience {
+  const cells: ActorCell[] = [];
+  const ids: ActorId[] = [];
+  let remote: Map<NodeId, number> | null = null;
+  let remoteCount = 0;
   for (const member of members) {
     ids.push(member.actorId);
     if (member.cell !== null) cells.push(member.cell);
-    else remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
+    else {
+      remote ??= new Map();
+      remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
+      remoteCount++;
+    }
   }
-  return { cells, ids, remote };
+  return { cells, ids, remote: remote ?? NO_REMOTE, remoteCount };
+}
+
+// The audience of one topic publish: the unfiltered members plus those the trie found.
+// The cells are built at once (delivery needs them); ids and the per-node counts only
+// if someone reads them.
+class MatchedAudience implements Audience {
+  readonly cells: readonly ActorCell[];
+  readonly remoteCount: number;
+  #ids: readonly ActorId[] | null = null;
+  #remote: ReadonlyMap<NodeId, number> | null = null;
+  readonly #base: Audience;
+  readonly #matched: readonly Member[];
+
+  constructor(base: Audience, matched: readonly Member[]) {
+    this.#base = base;
+    this.#matched = matched;
+    const cells = base.cells.slice();
+    let remoteCount = base.remoteCount;
+    for (let i = 0; i < matched.length; i++) {
+      const cell = matched[i]!.cell;
+      if (cell !== null) cells.push(cell);
+      else remoteCount++;
+    }
+    this.cells = cells;
+    this.remoteCount = remoteCount;
+  }
+
+  get ids(): readonly ActorId[] {
+    if (this.#ids === null) {
+      const ids = this.#base.ids.slice();
+      for (const member of this.#matched) ids.push(member.actorId);
+      this.#ids = ids;
+    }
+    return this.#ids;
+  }
+
+  get remote(): ReadonlyMap<NodeId, number> {
+    if (this.#remote === null) {
+      if (this.remoteCount === this.#base.remoteCount) return (this.#remote = this.#base.remote);
+      const remote = new Map(this.#base.remote);
+      for (const member of this.#matched) {
+        if (member.cell === null) remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
+      }
+      this.#remote = remote;
+    }
+    return this.#remote;
+  }
 }
 
 function dedupe(topics: readonly string[]): readonly string[] {
+  if (topics.length === 1) return Object.freeze([topics[0]!]);
   return Object.freeze([...new Set(topics)].sort());
 }
 

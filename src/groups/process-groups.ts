@@ -104,6 +104,7 @@ const MAX_PAGE_SIZE = 1_000;
 const MAX_TOPICS_PER_JOIN = 64;
 const MAX_EXCLUDED = 10_000;
 const GLOB = /^[a-z0-9_*?-]{1,256}$/;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 export class ProcessGroups {
   readonly scope: Scope;
@@ -154,28 +155,63 @@ export class ProcessGroups {
    * Adds one join of a local actor: its join count goes up by one and its topics merge
    * with those it already had (no topics, now or before, means every message).
    */
-  async joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
+  joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
+    // Embedded, a join has nothing to wait for: no async function, one shared promise.
+    if (this.#host.backend.isDistributed) return this.#joinDistributed(name, actor, options);
+    try {
+      this.#checkRunning();
+      this.#join(name, actor, options);
+      return RESOLVED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #joinDistributed(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
     this.#checkRunning();
-    if (this.#host.backend.isDistributed) await this.#open();
-    validateGroupName(name);
+    await this.#open();
+    const [group, cell] = this.#join(name, actor, options);
+    await this.#writeMembership(group, cell.id, options?.visible === "cluster");
+  }
+
+  // Validates a join, then makes it in this node's index.
+  #join(name: GroupName, actor: ActorLike, options: JoinOptions | undefined): [GroupState, ActorCell] {
+    const found = this.#lookUp(name);
     const topics = parseSubscriptions(options?.topics);
     const visible = options?.visible;
     if (visible !== undefined && visible !== "cluster") {
       throw new InvalidArgumentError("visible", 'must be "cluster" when given');
     }
-    const group = this.#group(name);
+    const group = found ?? this.#group(name);
     const cell = this.#localActor(actor, name);
     this.#index.join(group, cell, this.#host.nodeId, topics);
-    if (this.#host.backend.isDistributed) await this.#writeMembership(group, cell.id, visible === "cluster");
+    return [group, cell];
   }
 
   /** Takes one join away; when the count reaches zero the actor is no longer a member. */
-  async leaveGroup(name: GroupName, actor: ActorLike): Promise<void> {
+  leaveGroup(name: GroupName, actor: ActorLike): Promise<void> {
+    if (this.#host.backend.isDistributed) return this.#leaveDistributed(name, actor);
+    try {
+      this.#checkRunning();
+      this.#leave(name, actor);
+      return RESOLVED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #leaveDistributed(name: GroupName, actor: ActorLike): Promise<void> {
     this.#checkRunning();
-    if (this.#host.backend.isDistributed) await this.#open();
-    validateGroupName(name);
+    await this.#open();
+    const [group, actorId] = this.#leave(name, actor);
+    await this.#writeMembership(group, actorId, false);
+  }
+
+  // Validates a leave, then makes it in this node's index.
+  #leave(name: GroupName, actor: ActorLike): [GroupState, ActorId] {
+    const found = this.#lookUp(name);
     const actorId = this.#actorId(actor, name);
-    const group = this.#group(name);
+    const group = found ?? this.#group(name);
     const member = group.members.get(actorId);
     // A stale ref (its actor stopped, the id since reused) is no member: it must not
     // take a join away from the new actor of the same id.
@@ -188,8 +224,8 @@ export class ProcessGroups {
         `is hosted by node '${member.nodeId}', which owns its memberships`,
       );
     }
-    this.#index.leave(group, actorId);
-    if (this.#host.backend.isDistributed) await this.#writeMembership(group, actorId, false);
+    this.#index.leaveMember(group, member);
+    return [group, actorId];
   }
 
   /** Every member's id, on every node, each once however often it joined. */
@@ -250,14 +286,32 @@ export class ProcessGroups {
    * and reports who was addressed. Local members get it through their mailboxes; each
    * other node hosting a recipient gets one wire message.
    */
-  async publishToGroup(name: GroupName, message: unknown, options?: PublishOptions): Promise<PublishResult> {
+  publishToGroup(name: GroupName, message: unknown, options?: PublishOptions): Promise<PublishResult> {
+    if (this.#host.backend.isDistributed) return this.#publishDistributed(name, message, options);
+    try {
+      this.#checkRunning();
+      return Promise.resolve(this.#publish(name, message, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #publishDistributed(
+    name: GroupName,
+    message: unknown,
+    options?: PublishOptions,
+  ): Promise<PublishResult> {
     this.#checkRunning();
-    if (this.#host.backend.isDistributed) await this.#open();
-    validateGroupName(name);
+    await this.#open();
+    return this.#publish(name, message, options);
+  }
+
+  #publish(name: GroupName, message: unknown, options: PublishOptions | undefined): PublishResult {
+    const found = this.#lookUp(name);
     const topic = options?.topic;
     const segments = topic === undefined ? null : parseTopic(topic, "publish");
     const excluded = options?.exclude === undefined ? null : this.#excluded(options.exclude, name);
-    const group = this.#group(name);
+    const group = found ?? this.#group(name);
     let audience = segments === null ? group.everyone() : group.matching(segments);
     if (excluded !== null) audience = without(audience, group, excluded);
     const backend = this.#host.backend;
@@ -273,16 +327,9 @@ export class ProcessGroups {
     if (audience.cells.length > 0) {
       this.#host.runtime.dispatcher.fanOut(audience.cells, message, name, topic, null);
     }
-    let remoteCount = 0;
-    for (const count of audience.remote.values()) remoteCount += count;
+    const remoteCount = audience.remoteCount;
     if (encoded !== null) backend.forward(this.scope, name, encoded, [...audience.remote.keys()]);
-    return new PublishResult(
-      audience.cells.length,
-      remoteCount,
-      this.#host.nodeId,
-      audience.ids,
-      audience.remote,
-    );
+    return new PublishResult(audience.cells.length, remoteCount, this.#host.nodeId, audience);
   }
 
   /**
@@ -308,9 +355,16 @@ export class ProcessGroups {
   }
 
   #group(name: unknown): GroupState {
-    validateGroupName(name);
-    const group = this.#index.get(name);
-    if (group === undefined) throw new GroupNotFoundError(name, this.scope);
+    const group = this.#lookUp(name);
+    if (group === undefined) throw new GroupNotFoundError(name as GroupName, this.scope);
+    return group;
+  }
+
+  // The group of that name, or undefined; throws InvalidNameError for a bad name. Only
+  // valid names are ever stored, so a name that is found needs no validation.
+  #lookUp(name: unknown): GroupState | undefined {
+    const group = typeof name === "string" ? this.#index.get(name) : undefined;
+    if (group === undefined) validateGroupName(name);
     return group;
   }
 
@@ -321,7 +375,7 @@ export class ProcessGroups {
       if (actor.tenantId !== this.scope.tenantId || actor.namespace !== this.scope.namespace) {
         throw new PermissionDeniedError(actor.id, actor, this.scope, group);
       }
-      if (this.#host.runtime.find(this.scope, actor.id) !== cell) {
+      if (!this.#host.runtime.hosts(cell)) {
         throw new ActorNotFoundError(
           actor.id,
           this.scope,
@@ -411,10 +465,13 @@ function without(audience: Audience, group: GroupState, excluded: ReadonlySet<Ac
     if (left > 0) remote.set(member.nodeId, left);
     else remote.delete(member.nodeId);
   }
+  let remoteCount = 0;
+  for (const count of remote.values()) remoteCount += count;
   return {
     cells: audience.cells.filter((cell) => !excluded.has(cell.id)),
     ids: audience.ids.filter((id) => !excluded.has(id)),
     remote,
+    remoteCount,
   };
 }
 

@@ -5,11 +5,19 @@
  */
 import type { ActorId, NodeId } from "../names.js";
 
+/**
+ * Who a publish addressed, as the group's audience describes it. Audiences are never
+ * changed once built, so reading one later gives what the publish saw.
+ */
+interface Addressed {
+  readonly ids: readonly ActorId[];
+  readonly remote: ReadonlyMap<NodeId, number>;
+}
+
 export class PublishResult {
   #recipients: readonly ActorId[] | null = null;
   #perNode: Readonly<Record<NodeId, number>> | null = null;
-  readonly #ids: readonly ActorId[];
-  readonly #remote: ReadonlyMap<NodeId, number>;
+  readonly #audience: Addressed;
   readonly #nodeId: NodeId;
 
   constructor(
@@ -18,18 +26,16 @@ export class PublishResult {
     /** Members addressed on other nodes. */
     readonly remoteCount: number,
     nodeId: NodeId,
-    ids: readonly ActorId[],
-    remote: ReadonlyMap<NodeId, number>,
+    audience: Addressed,
   ) {
     this.#nodeId = nodeId;
-    this.#ids = ids;
-    this.#remote = remote;
+    this.#audience = audience;
   }
 
   /** The ids of every member addressed, each once. */
   get recipients(): readonly ActorId[] {
     // The ids array is a shared, immutable cache of the group; hand out a frozen copy.
-    this.#recipients ??= Object.freeze([...this.#ids]);
+    this.#recipients ??= Object.freeze([...this.#audience.ids]);
     return this.#recipients;
   }
 
@@ -38,7 +44,7 @@ export class PublishResult {
     if (this.#perNode === null) {
       const table: Record<NodeId, number> = {};
       if (this.localCount > 0) table[this.#nodeId] = this.localCount;
-      for (const [node, count] of this.#remote) if (count > 0) table[node] = count;
+      for (const [node, count] of this.#audience.remote) if (count > 0) table[node] = count;
       this.#perNode = Object.freeze(table);
     }
     return this.#perNode;
