@@ -13,7 +13,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import type { Scope } from "../../src/index.js";
 import { freshScope } from "./helpers.js";
-import { NodeProcess, type StartOptions } from "./node-process.js";
+import { killAllNodes, NodeProcess, type StartOptions } from "./node-process.js";
 import { redisSkipReason } from "./redis-server.js";
 import { readGroups, readMembers } from "./redis-state.js";
 
@@ -65,6 +65,8 @@ export class Cluster {
     nodeIds: readonly string[],
     timings: Timings = FAST,
   ): Promise<Cluster> {
+    // A test that failed half-way left its nodes running, and this one reuses their ids.
+    await killAllNodes();
     const cluster = new Cluster(redisUrl, timings);
     await Promise.all(nodeIds.map((id) => cluster.startNode(id)));
     return cluster;
@@ -95,10 +97,22 @@ export class Cluster {
     return [...this.nodes.values()].filter((node) => node.isAlive && !node.isPaused);
   }
 
+  /**
+   * Creates a group on one node and waits until every running node's replica has it:
+   * replicas follow Redis asynchronously, and a join on a node that has not seen the
+   * group yet is refused (GroupNotFoundError) by design.
+   */
   async createGroup(nodeId: string, group: string): Promise<void> {
     await this.node(nodeId).request({ op: "createGroup", scope: this.scope, group });
     this.model.set(group, new Map());
     this.named.add(group);
+    await eventually(`every running node to see the new group ${group}`, async () => {
+      for (const node of this.running) {
+        const view = await node.request({ op: "view", scope: this.scope, groups: [group] });
+        if (view[group] === null) return `${node.nodeId} does not`;
+      }
+      return null;
+    });
   }
 
   async deleteGroup(nodeId: string, group: string): Promise<void> {
@@ -190,10 +204,16 @@ export class Cluster {
   /** Waits until every running replica and Redis equal what the actors did. */
   async converged(timeoutMs = 10_000): Promise<void> {
     try {
-      await eventually("every running replica and Redis to equal the model", () => this.mismatch(), timeoutMs);
+      await eventually(
+        "every running replica and Redis to equal the model",
+        () => this.mismatch(),
+        timeoutMs,
+      );
     } catch (error) {
       // What the nodes printed (their background errors) is the first clue to why.
-      const outputs = [...this.nodes.values()].map((node) => `--- ${node.nodeId}:\n${node.output.slice(-2_000)}`);
+      const outputs = [...this.nodes.values()].map(
+        (node) => `--- ${node.nodeId}:\n${node.output.slice(-2_000)}`,
+      );
       throw new Error(`${error instanceof Error ? error.message : String(error)}\n${outputs.join("\n")}`);
     }
   }
