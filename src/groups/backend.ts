@@ -46,14 +46,14 @@ export interface ReplicaSink {
   membershipChanged(scope: Scope, record: MembershipRecord): void;
   /**
    * Replaces the whole view of a scope (after a gap); never merges — except that with
-   * `registered`, remote members of nodes not in it are kept (they are re-asserting
-   * after Redis lost its data).
+   * `settled`, remote members of nodes not in it are kept (after Redis lost its data,
+   * those nodes have not re-asserted yet).
    */
   replaceScope(
     scope: Scope,
     groups: readonly GroupRecord[],
     members: readonly MembershipRecord[],
-    registered?: ReadonlySet<NodeId>,
+    settled?: ReadonlySet<NodeId>,
   ): void;
   nodeDown(nodeId: NodeId): void;
   /** A message published on another node, for this node's matching members. */

@@ -81,7 +81,7 @@ export class GroupsRegistry implements ReplicaSink {
     scope: Scope,
     groups: readonly GroupRecord[],
     members: readonly MembershipRecord[],
-    registered?: ReadonlySet<NodeId>,
+    settled?: ReadonlySet<NodeId>,
   ): void {
     const index = this.#entry(scope).index;
     const prefix = `${scopeKey(scope)}\n`;
@@ -95,7 +95,7 @@ export class GroupsRegistry implements ReplicaSink {
     for (const group of index.groups()) {
       for (const member of [...group.members.values()]) {
         if (member.cell !== null) continue; // this node owns its own; the snapshot cannot overrule it
-        if (registered !== undefined && !registered.has(member.nodeId)) continue; // re-asserting
+        if (settled !== undefined && !settled.has(member.nodeId)) continue; // still re-asserting
         if (!remote.has(`${group.name}\n${member.actorId}`))
           index.assign(group, member.actorId, member.nodeId, null, 0, []);
       }

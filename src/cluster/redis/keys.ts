@@ -8,6 +8,7 @@
  *   chorus:{S}:m:<group>   hash  "node\nactor" → "incarnation\ncount\ntopic,topic" (a delete is O(members))
  *   chorus:{S}:node:<n>    set   "group\nactor" of each row node n owns (a purge is O(its rows))
  *   chorus:{S}:holders     hash  node → incarnation of each replica holder (join visibility)
+ *   chorus:{S}:asserted    hash  node → incarnation that last re-asserted its slice here
  *   chorus:{S}:events      channel of the scope's change events, each with its seq
  *   chorus:{S}:g:<group>   channel of the group's messages (subscribed by nodes hosting a member)
  * Cluster-wide (a single Redis primary; the scripts read these beside a scope's keys):

@@ -388,7 +388,7 @@ export class RedisBackend implements Backend {
       seq: Number(reply[1] ?? 0),
       groups,
       members,
-      registered: new Set(list(reply[4]).map(text)),
+      reasserted: new Set(list(reply[4]).map(text)),
       graceLeftMs: Number(reply[5] ?? 0),
     };
   }

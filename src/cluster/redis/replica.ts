@@ -40,8 +40,8 @@ export interface Snapshot {
   readonly seq: number;
   readonly groups: readonly KnownGroup[];
   readonly members: readonly MembershipRecord[];
-  /** Nodes alive in Redis when the snapshot was read. */
-  readonly registered: ReadonlySet<string>;
+  /** Nodes that have re-asserted their slice of this scope into this store. */
+  readonly reasserted: ReadonlySet<string>;
   /** Grace left after a Redis restart or stall (nobody is reaped meanwhile). */
   readonly graceLeftMs: number;
 }
@@ -67,8 +67,8 @@ export class ScopeReplica {
   /** Set by each event, cleared by the tail check: only idle replicas are checked. */
   sawEvent = false;
   /**
-   * Date.now() until which the view keeps members of nodes that have not re-registered
-   * since Redis lost its data (they are re-asserting); 0 when it keeps none.
+   * Date.now() until which the view keeps members of nodes that have not re-asserted
+   * since Redis lost its data (they are on their way); 0 when it keeps none.
    */
   provisionalUntilMs = 0;
   /** name → epoch and metadata of each group, as of the cursor. */
@@ -154,8 +154,8 @@ export class ScopeReplica {
     }
     this.groups.clear();
     for (const [name, known] of next) this.groups.set(name, known);
-    // During the grace after a restart, a node that has not re-registered yet is not
-    // dead: it has not re-asserted yet. Its members stay until the grace ends (the tail
+    // During the grace after a restart, a node that has not re-asserted its slice yet
+    // is not dead, only not done. Its members stay until the grace ends (the tail
     // check then resyncs), so a restart evicts nobody, even briefly.
     const waiting = snapshot.graceLeftMs > 0;
     this.provisionalUntilMs = waiting ? Date.now() + snapshot.graceLeftMs : 0;
@@ -163,7 +163,7 @@ export class ScopeReplica {
       this.scope,
       snapshot.groups.map((g) => g.record),
       snapshot.members,
-      waiting ? snapshot.registered : undefined,
+      waiting ? snapshot.reasserted : undefined,
     );
     this.epoch = snapshot.epoch;
     this.cursor = snapshot.seq;

@@ -177,6 +177,7 @@ for _, entry in ipairs(redis.call('SMEMBERS', nk)) do
   end
 end
 if any then redis.call('SADD', KEYS[5], scopeId) end
+redis.call('HSET', base .. 'asserted', node, inc)
 local e, s = commit()
 return {'ok', e, s}`,
 );
@@ -186,7 +187,7 @@ return {'ok', e, s}`,
  * replica holder (when it is alive). KEYS[6] is the store token, which must equal
  * ARGV[6]: a snapshot of a store that lost its data must not replace a replica before
  * the nodes have re-asserted into it. → epoch seq groups(flat) [members(flat) per
- * group], registered nodes, grace left in ms | {'store'}
+ * group], nodes that re-asserted their slice here, grace left in ms | {'store'}
  */
 export const SNAPSHOT = script(
   7,
@@ -203,7 +204,7 @@ for j = 1, #groups, 2 do members[#members + 1] = redis.call('HGETALL', base .. '
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local graceLeft = math.max(0, tonumber(redis.call('GET', KEYS[7]) or '0') - now)
-return {e, redis.call('HGET', KEYS[1], 'seq'), groups, members, redis.call('HKEYS', KEYS[4]), graceLeft}`,
+return {e, redis.call('HGET', KEYS[1], 'seq'), groups, members, redis.call('HKEYS', base .. 'asserted'), graceLeft}`,
 );
 
 /**
