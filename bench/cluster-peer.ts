@@ -106,8 +106,8 @@ async function chorus(): Promise<Endpoint> {
     await groups.createGroup("bench");
     const handlers = subscribers();
     for (let i = 0; i < handlers.length; i++) {
-      const handler = handlers[i]!;
-      const actor = system.spawn({ id: `m${i}`, ...scope }, (message: unknown) => handler(message as string));
+      // The subscriber function itself is the behaviour, as it is the raw client's listener.
+      const actor = system.spawn<string>({ id: `m${i}`, ...scope }, handlers[i]!);
       await groups.joinGroup("bench", actor, i === handlers.length - 1 ? { visible: "cluster" } : {});
     }
   } else {

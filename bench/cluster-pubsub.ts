@@ -20,6 +20,7 @@ import type { PeerConfig, PeerKind, PeerMessage, PeerRequest } from "./cluster-p
 import { type BenchOptions, type CaseResult, CHORUS, type Contender, runCase, summarise } from "./harness.js";
 
 const PEER = fileURLToPath(new URL("./cluster-peer.js", import.meta.url));
+const PROFILE_DIR = process.env.CLUSTER_BENCH_PROFILE;
 const MEMBERS = 1_000;
 const PAYLOAD_BYTES = 100;
 const RATE_PER_SECOND = 10_000;
@@ -46,6 +47,8 @@ class Peer {
     this.#child = fork(PEER, [], {
       env: { ...process.env, CHORUS_BENCH_PEER: JSON.stringify(config) },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
+      // CLUSTER_BENCH_PROFILE=<dir> writes a CPU profile of every peer process there.
+      execArgv: PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`],
     });
     this.ready = new Promise((resolve, reject) => {
       this.#child.once("exit", (code) => {
