@@ -245,9 +245,9 @@ function formatLatency(results: readonly LatencyResult[], throughput: CaseResult
     const mark = (ok: boolean) => (ok ? "met" : "MISSED");
     lines.push(
       "  targets:",
-      `    throughput ≥ 1× raw ioredis: ×${vsRaw.toFixed(2)} ${mark(vsRaw >= 1)}`,
-      `    throughput ≥ 3× mqemitter-redis: ×${vsMq.toFixed(2)} ${mark(vsMq >= 3)}`,
-      `    p99 ≤ 1.5× raw ioredis: ×${(chorus.p99 / raw.p99).toFixed(2)} ${mark(chorus.p99 <= 1.5 * raw.p99)}`,
+      `    throughput ≥ 1× raw ioredis: ×${vsRaw.toFixed(3)} ${mark(vsRaw >= 1)}`,
+      `    throughput ≥ 3× mqemitter-redis: ×${vsMq.toFixed(3)} ${mark(vsMq >= 3)}`,
+      `    p99 ≤ 1.5× raw ioredis: ×${(chorus.p99 / raw.p99).toFixed(3)} ${mark(chorus.p99 <= 1.5 * raw.p99)}`,
     );
   }
   return lines.join("\n");
