@@ -63,14 +63,14 @@ export class ActorCell {
   // and has not settled, or queued messages remain. STOPPED: final.
   #state: State = IDLE;
   readonly #behaviour: Behaviour;
-  readonly #context: { self: ActorRef; group: string | undefined; topic: string | undefined };
+  readonly #context: CellContext;
   // Created on first need: most actors are never busy when a message arrives.
   #mailbox: Mailbox | null = null;
-  // What #context holds right now. A fan-out repeats the same group and topic, so the
-  // context object (another cache line) is written only when they change. The context
-  // is read-only to behaviours (ActorContext's fields are readonly).
-  #contextGroup: string | undefined = undefined;
-  #contextTopic: string | undefined = undefined;
+  // The group and topic of the message being handled, which the context reads: writing
+  // them here, in the line a delivery touches anyway, spares touching the context
+  // object. They only change when the next message starts, as the context promises.
+  currentGroup: string | undefined = undefined;
+  currentTopic: string | undefined = undefined;
   readonly #host: CellHost;
   readonly #capacity: number;
   readonly #overflow: OverflowPolicy;
@@ -78,6 +78,12 @@ export class ActorCell {
   #next: Delivery | null = null;
   #stopInfo: StopInfo | null = null;
   droppedCount = 0;
+  /**
+   * Kept for whoever indexes this actor — the groups of its scope store the groups it
+   * is a member of here, so a join or a leave needs no look-up in a map of every actor.
+   * The runtime never reads it.
+   */
+  memberships: unknown = null;
   readonly id: ActorId;
   readonly scope: Scope;
   readonly failurePolicy: FailurePolicy;
@@ -101,7 +107,7 @@ export class ActorCell {
     this.#host = host;
     this.#capacity = capacity;
     this.#overflow = overflow;
-    this.#context = { self: ref, group: undefined, topic: undefined };
+    this.#context = new CellContext(this);
   }
 
   get isStopped(): boolean {
@@ -160,10 +166,8 @@ export class ActorCell {
     let turn = 0;
     for (;;) {
       this.#state = BUSY;
-      if (group !== this.#contextGroup || topic !== this.#contextTopic) {
-        this.#context.group = this.#contextGroup = group;
-        this.#context.topic = this.#contextTopic = topic;
-      }
+      this.currentGroup = group;
+      this.currentTopic = topic;
       let result: unknown;
       try {
         result = this.#behaviour(message, this.#context);
@@ -223,4 +227,21 @@ export class ActorCell {
     this.#host.actorFailed(this, error);
     this.#settled();
   };
+}
+
+/** The context a behaviour sees: a view of its cell, made once per actor. */
+class CellContext implements ActorContext {
+  readonly #cell: ActorCell;
+  constructor(cell: ActorCell) {
+    this.#cell = cell;
+  }
+  get self(): ActorRef {
+    return this.#cell.ref;
+  }
+  get group(): string | undefined {
+    return this.#cell.currentGroup;
+  }
+  get topic(): string | undefined {
+    return this.#cell.currentTopic;
+  }
 }

@@ -328,7 +328,7 @@ class MatchedAudience implements Audience {
   constructor(base: Audience, matched: readonly Member[]) {
     this.#base = base;
     this.#matched = matched;
-    const cells = base.cells.slice();
+    const cells: ActorCell[] = base.cells.length === 0 ? [] : base.cells.slice();
     let remoteCount = base.remoteCount;
     for (let i = 0; i < matched.length; i++) {
       const cell = matched[i]!.cell;

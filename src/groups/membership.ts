@@ -7,9 +7,11 @@
  *
  * Reverse indexes make the two bulk removals cheap: an actor that stops leaves its
  * groups in O(its groups), and a dead node's members go in O(its members). They are
- * sized for a million members: an actor in one group costs one map entry pointing at
- * that group (no set), a few groups a small array, and only an actor in many groups a
- * set. The node index holds only other nodes' actors: this node never purges itself.
+ * sized for a million members. A local actor's groups hang off its own cell (a slot
+ * the runtime keeps for whoever indexes the actor), so a join or leave does not look
+ * it up in a map of every actor; other nodes' actors are in #byActor. Either way one
+ * group is kept as itself, a few as a small array, and only many as a set. The node
+ * index holds only other nodes' actors: this node never purges itself.
  */
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { Scope } from "../errors.js";
@@ -23,7 +25,8 @@ export class ScopeMembership {
   readonly #groups = new Map<GroupName, GroupState>();
   // Group names in order, for listGroups; dropped on create and delete.
   #sortedNames: GroupName[] | null = null;
-  // actor id → the groups it is in: an actor's stop is O(its groups).
+  // actor id on another node → the groups it is in: its removal is O(its groups).
+  // (A local actor's groups are its cell's `memberships`.)
   readonly #byActor = new Map<ActorId, Groups>();
   // other node's id → its actors that are members of something here: a node's death is
   // O(its members).
@@ -66,7 +69,7 @@ export class ScopeMembership {
     this.#groups.delete(name);
     this.#sortedNames = null;
     for (const member of group.members.values()) {
-      this.#unindex(member.actorId, member.nodeId, group, member.cell !== null);
+      this.#unindex(member.actorId, member.nodeId, group, member.cell);
     }
     this.hub.emit({ type: "deleted", group: name });
     return true;
@@ -76,7 +79,7 @@ export class ScopeMembership {
   join(group: GroupState, cell: ActorCell, nodeId: NodeId, topics: readonly string[]): void {
     if (group.joinLocal(cell, topics) === null) return;
     this.#localNode = nodeId;
-    this.#joined(group, cell.id, nodeId, true);
+    this.#joined(group, cell.id, nodeId, cell);
   }
 
   /** One leave (count −1). Returns true when the actor is no longer a member. */
@@ -88,7 +91,7 @@ export class ScopeMembership {
   /** `leave` for a member already looked up. */
   leaveMember(group: GroupState, member: Member): boolean {
     if (!group.leave(member)) return false;
-    this.#left(group, member.actorId, member.nodeId, member.cell !== null);
+    this.#left(group, member.actorId, member.nodeId, member.cell);
     return true;
   }
 
@@ -103,25 +106,29 @@ export class ScopeMembership {
   ): void {
     const previous = group.members.get(actorId);
     const previousNode = previous?.nodeId;
-    const wasLocal = previous !== undefined && previous.cell !== null;
+    const previousCell = previous?.cell ?? null;
     const change = group.assign(actorId, nodeId, cell, count, topics);
-    if (change === "joined") this.#joined(group, actorId, nodeId, cell !== null);
-    else if (change === "left") this.#left(group, actorId, previousNode ?? nodeId, wasLocal);
+    if (change === "joined") this.#joined(group, actorId, nodeId, cell);
+    else if (change === "left") this.#left(group, actorId, previousNode ?? nodeId, previousCell);
     else if (change === "updated" && previousNode !== undefined && previousNode !== nodeId) {
-      this.#unindex(actorId, previousNode, group, wasLocal);
-      this.#index(actorId, nodeId, group, cell !== null);
+      this.#unindex(actorId, previousNode, group, previousCell);
+      this.#index(actorId, nodeId, group, cell);
     }
   }
 
-  /** Removes an actor from every group at once, whatever its counts (it stopped). */
-  removeActor(actorId: ActorId): GroupName[] {
-    const groups = this.#byActor.get(actorId);
-    if (groups === undefined) return [];
+  /**
+   * Removes an actor from every group at once, whatever its counts (it stopped). Give
+   * the cell for a local actor; an id alone names an actor of another node.
+   */
+  removeActor(actorId: ActorId, cell: ActorCell | null = null): GroupName[] {
+    const groups = cell === null ? this.#byActor.get(actorId) : (cell.memberships as Groups | null);
+    if (groups === undefined || groups === null) return [];
     const left: GroupName[] = [];
     for (const group of listOf(groups)) {
-      const member = group.remove(actorId);
-      if (member === undefined) continue;
-      this.#left(group, actorId, member.nodeId, member.cell !== null);
+      const member = group.members.get(actorId);
+      if (member === undefined || member.cell !== cell) continue;
+      group.remove(actorId);
+      this.#left(group, actorId, member.nodeId, cell);
       left.push(group.name);
     }
     return left;
@@ -129,9 +136,10 @@ export class ScopeMembership {
 
   /** Removes every membership hosted by a node (it died or left the cluster). */
   removeNode(nodeId: NodeId): number {
-    // This node's own actors are not in #byNode; should it ever be asked to purge itself,
-    // they are found through #byActor.
-    const actors = nodeId === this.#localNode ? this.#byActor.keys() : this.#byNode.get(nodeId);
+    // This node's own actors are in neither index; should it ever be asked to purge
+    // itself, it walks its groups (a path no failure detector takes for a live node).
+    if (nodeId === this.#localNode) return this.#removeLocal();
+    const actors = this.#byNode.get(nodeId);
     if (actors === undefined) return 0;
     let removed = 0;
     for (const actorId of [...actors]) {
@@ -139,19 +147,32 @@ export class ScopeMembership {
       if (groups === undefined) continue;
       for (const group of listOf(groups)) {
         const member = group.members.get(actorId);
-        if (member?.nodeId !== nodeId) continue;
+        if (member?.nodeId !== nodeId || member.cell !== null) continue;
         group.remove(actorId);
-        this.#left(group, actorId, nodeId, member.cell !== null);
+        this.#left(group, actorId, nodeId, null);
         removed++;
       }
     }
     return removed;
   }
 
-  /** The groups an actor is a member of. */
-  groupsOf(actorId: ActorId): readonly GroupState[] {
-    const groups = this.#byActor.get(actorId);
-    return groups === undefined ? [] : listOf(groups);
+  #removeLocal(): number {
+    let removed = 0;
+    for (const group of this.#groups.values()) {
+      for (const member of [...group.members.values()]) {
+        if (member.cell === null) continue;
+        group.remove(member.actorId);
+        this.#left(group, member.actorId, member.nodeId, member.cell);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** The groups an actor is a member of: by its cell if local, else by id. */
+  groupsOf(actorId: ActorId, cell: ActorCell | null = null): readonly GroupState[] {
+    const groups = cell === null ? this.#byActor.get(actorId) : (cell.memberships as Groups | null);
+    return groups === undefined || groups === null ? [] : listOf(groups);
   }
 
   /** Every group, for snapshots and re-assertion. */
@@ -168,32 +189,42 @@ export class ScopeMembership {
     this.#sortedNames = null;
   }
 
-  #joined(group: GroupState, actorId: ActorId, nodeId: NodeId, isLocal: boolean): void {
-    this.#index(actorId, nodeId, group, isLocal);
+  #joined(group: GroupState, actorId: ActorId, nodeId: NodeId, cell: ActorCell | null): void {
+    this.#index(actorId, nodeId, group, cell);
     if (this.hub.isWatched) this.hub.emit({ type: "joined", group: group.name, actorId, nodeId });
   }
 
-  #left(group: GroupState, actorId: ActorId, nodeId: NodeId, isLocal: boolean): void {
-    this.#unindex(actorId, nodeId, group, isLocal);
+  #left(group: GroupState, actorId: ActorId, nodeId: NodeId, cell: ActorCell | null): void {
+    this.#unindex(actorId, nodeId, group, cell);
     if (this.hub.isWatched) this.hub.emit({ type: "left", group: group.name, actorId, nodeId });
   }
 
-  #index(actorId: ActorId, nodeId: NodeId, group: GroupState, isLocal: boolean): void {
+  #index(actorId: ActorId, nodeId: NodeId, group: GroupState, cell: ActorCell | null): void {
+    if (cell !== null) {
+      const groups = cell.memberships as Groups | null;
+      cell.memberships = groups === null ? group : withGroup(groups, group);
+      return;
+    }
     const groups = this.#byActor.get(actorId);
     if (groups === undefined) this.#byActor.set(actorId, group);
     else {
       const grown = withGroup(groups, group);
       if (grown !== groups) this.#byActor.set(actorId, grown);
     }
-    if (isLocal) return;
     let actors = this.#byNode.get(nodeId);
     if (actors === undefined) this.#byNode.set(nodeId, (actors = new Set()));
     actors.add(actorId);
   }
 
-  // Invariant: an actor is in #byActor (and, hosted elsewhere, under its node in
-  // #byNode) iff it is a member of at least one group.
-  #unindex(actorId: ActorId, nodeId: NodeId, group: GroupState, isLocal: boolean): void {
+  // Invariant: a local actor's cell holds exactly the groups it is a member of; an
+  // actor of another node is in #byActor, and under its node in #byNode, iff it is a
+  // member of at least one group.
+  #unindex(actorId: ActorId, nodeId: NodeId, group: GroupState, cell: ActorCell | null): void {
+    if (cell !== null) {
+      const groups = cell.memberships as Groups | null;
+      if (groups !== null) cell.memberships = withoutGroup(groups, group);
+      return;
+    }
     const groups = this.#byActor.get(actorId);
     if (groups === undefined) return;
     const rest = withoutGroup(groups, group);
@@ -203,7 +234,6 @@ export class ScopeMembership {
       return;
     }
     this.#byActor.delete(actorId);
-    if (isLocal) return;
     const actors = this.#byNode.get(nodeId);
     actors?.delete(actorId);
     if (actors?.size === 0) this.#byNode.delete(nodeId);
@@ -214,7 +244,7 @@ export class ScopeMembership {
 type Groups = GroupState | GroupState[] | Set<GroupState>;
 
 /** Beyond this many groups an actor's groups are a set, so a leave stays O(1). */
-const SMALL = 8;
+const SMALL = 16;
 
 function listOf(groups: Groups): GroupState[] {
   if (groups instanceof GroupState) return [groups];

@@ -26,6 +26,8 @@ import {
 import {
   type ActorId,
   type GroupName,
+  MAX_TOPIC_LENGTH,
+  MAX_TOPIC_SEGMENTS,
   parseTopic,
   scopeKey,
   validateActorId,
@@ -309,7 +311,7 @@ export class ProcessGroups {
   #publish(name: GroupName, message: unknown, options: PublishOptions | undefined): PublishResult {
     const found = this.#lookUp(name);
     const topic = options?.topic;
-    const segments = topic === undefined ? null : parseTopic(topic, "publish");
+    const segments = topic === undefined ? null : splitPublished(topic);
     const excluded = options?.exclude === undefined ? null : this.#excluded(options.exclude, name);
     const group = found ?? this.#group(name);
     let audience = segments === null ? group.everyone() : group.matching(segments);
@@ -443,6 +445,37 @@ export class ProcessGroups {
       memberCount: group.size,
     });
   }
+}
+
+// A published topic split into segments. A valid topic — the common case — is checked
+// in one pass over its characters; anything else goes to parseTopic for the exact error.
+function splitPublished(topic: unknown): string[] {
+  if (typeof topic === "string" && topic.length > 0 && topic.length <= MAX_TOPIC_LENGTH) {
+    let segments = 1;
+    let start = 0;
+    let i = 0;
+    for (; i < topic.length; i++) {
+      const c = topic.charCodeAt(i);
+      if (c === 46 /* . */) {
+        if (i === start) break;
+        segments++;
+        start = i + 1;
+      } else if (!isSegmentChar(c)) break;
+    }
+    if (i === topic.length && start < i && segments <= MAX_TOPIC_SEGMENTS) return topic.split(".");
+  }
+  return parseTopic(topic, "publish");
+}
+
+// [A-Za-z0-9_-], as names.ts allows in a topic segment.
+function isSegmentChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 95 /* _ */ ||
+    c === 45 /* - */
+  );
 }
 
 function parseSubscriptions(topics: unknown): string[] {

@@ -164,7 +164,7 @@ export class GroupsRegistry implements ReplicaSink {
   #actorStopped(cell: ActorCell): void {
     const entry = this.#scopes.get(scopeKey(cell.scope));
     if (entry === undefined) return;
-    const left = entry.index.removeActor(cell.id);
+    const left = entry.index.removeActor(cell.id, cell);
     if (left.length === 0 || !this.#host.backend.isDistributed) return;
     for (const group of left) {
       // The owner states the end of each membership; a failure shows on the backend's

@@ -11,6 +11,10 @@
  * A value subscribed with patterns that overlap (`a.*` and `a.#`) is found at several
  * leaves; `collect` reports it once, using a stamp the value carries, so de-duplication
  * costs one comparison and no allocation.
+ *
+ * Most leaves hold one value (an exact pattern few share), so a leaf keeps a single
+ * value as itself and only several in a set: matching then reads one field instead of
+ * iterating a set.
  */
 
 /** A value that can be collected: the trie writes the current match's stamp into it. */
@@ -22,11 +26,42 @@ class TrieNode<T> {
   literal: Map<string, TrieNode<T>> | null = null;
   star: TrieNode<T> | null = null;
   hash: TrieNode<T> | null = null;
-  // The values whose pattern ends here.
+  // The values whose pattern ends here: one as itself, several in a set.
+  value: T | null = null;
   values: Set<T> | null = null;
 
+  get isLeafOnly(): boolean {
+    return this.literal === null && this.star === null && this.hash === null;
+  }
+
   get isEmpty(): boolean {
-    return this.literal === null && this.star === null && this.hash === null && this.values === null;
+    return this.isLeafOnly && this.value === null && this.values === null;
+  }
+
+  /** Adds a value; false if it was there. */
+  put(value: T): boolean {
+    if (this.value === value || this.values?.has(value)) return false;
+    if (this.value === null && this.values === null) this.value = value;
+    else if (this.values !== null) this.values.add(value);
+    else {
+      this.values = new Set([this.value!, value]);
+      this.value = null;
+    }
+    return true;
+  }
+
+  /** Removes a value; false if it was not there. */
+  drop(value: T): boolean {
+    if (this.value === value) {
+      this.value = null;
+      return true;
+    }
+    if (!this.values?.delete(value)) return false;
+    if (this.values.size === 1) {
+      this.value = this.values.values().next().value!;
+      this.values = null;
+    }
+    return true;
   }
 }
 
@@ -43,11 +78,7 @@ export class TopicTrie<T extends Stamped> {
   add(segments: readonly string[], value: T): void {
     let node = this.#root;
     for (const segment of segments) node = child(node, segment, true)!;
-    node.values ??= new Set();
-    if (!node.values.has(value)) {
-      node.values.add(value);
-      this.#patterns++;
-    }
+    if (node.put(value)) this.#patterns++;
   }
 
   remove(segments: readonly string[], value: T): void {
@@ -58,9 +89,8 @@ export class TopicTrie<T extends Stamped> {
       if (node === null) return;
       path.push(node);
     }
-    if (!node.values?.delete(value)) return;
+    if (!node.drop(value)) return;
     this.#patterns--;
-    if (node.values.size === 0) node.values = null;
     // Prune the branch bottom-up while it holds nothing, so churn does not grow the trie.
     for (let i = segments.length; i > 0; i--) {
       const leaf = path[i]!;
@@ -108,7 +138,9 @@ function unlink<T>(parent: TrieNode<T>, segment: string): void {
 }
 
 // The one traversal. `#` at this level may swallow topic[i..k) for every k ≥ i, so it
-// continues the walk from each of those positions below the `#` node.
+// continues the walk from each of those positions below the `#` node; a `#` that ends
+// its patterns matches whatever is left, at once. The literal path is followed by
+// iteration rather than recursion.
 function walk<T extends Stamped>(
   node: TrieNode<T>,
   topic: readonly string[],
@@ -116,22 +148,40 @@ function walk<T extends Stamped>(
   out: T[],
   stamp: number,
 ): void {
-  const hash = node.hash;
-  if (hash !== null) {
-    for (let k = i; k <= topic.length; k++) walk(hash, topic, k, out, stamp);
+  const length = topic.length;
+  for (;;) {
+    const hash = node.hash;
+    if (hash !== null) {
+      if (hash.isLeafOnly) emit(hash, out, stamp);
+      else for (let k = i; k <= length; k++) walk(hash, topic, k, out, stamp);
+    }
+    if (i === length) {
+      emit(node, out, stamp);
+      return;
+    }
+    if (node.star !== null) walk(node.star, topic, i + 1, out, stamp);
+    if (node.literal === null) return;
+    const next = node.literal.get(topic[i]!);
+    if (next === undefined) return;
+    node = next;
+    i++;
   }
-  if (i === topic.length) {
-    if (node.values !== null) {
-      for (const value of node.values) {
-        if (value.stamp !== stamp) {
-          value.stamp = stamp;
-          out.push(value);
-        }
-      }
+}
+
+function emit<T extends Stamped>(node: TrieNode<T>, out: T[], stamp: number): void {
+  const value = node.value;
+  if (value !== null) {
+    if (value.stamp !== stamp) {
+      value.stamp = stamp;
+      out.push(value);
     }
     return;
   }
-  const literal = node.literal?.get(topic[i]!);
-  if (literal !== undefined) walk(literal, topic, i + 1, out, stamp);
-  if (node.star !== null) walk(node.star, topic, i + 1, out, stamp);
+  if (node.values === null) return;
+  for (const each of node.values) {
+    if (each.stamp !== stamp) {
+      each.stamp = stamp;
+      out.push(each);
+    }
+  }
 }
