@@ -15,6 +15,10 @@ echo "› example"
 node dist/examples/process_groups_pubsub.js > /dev/null
 echo "example ok"
 
+echo "› benchmarks, quick (no timing is asserted)"
+node --expose-gc dist/bench/main.js --quick > /dev/null
+echo "benchmarks ok"
+
 echo "› cluster example"
 if [ -n "${REDIS_URL:-}" ] || command -v redis-server > /dev/null; then
   node dist/examples/cluster.js > /dev/null
