@@ -207,12 +207,14 @@ async function run(command: Command): Promise<Results[Command["op"]]> {
       return { recipients: [...recipients], localCount, remoteCount, perNode: { ...perNode } };
     }
     case "publishMany": {
-      const { scope, group, tag, count } = command;
+      const { scope, group, tag, count, padBytes } = command;
       const groups = groupsOf(scope);
+      const pad = padBytes === undefined ? {} : { pad: "x".repeat(padBytes) };
       const pending: Promise<unknown>[] = [];
       // Issued back to back in one tick: per-publisher FIFO must hold without awaiting each.
-      for (let n = 0; n < count; n++)
-        pending.push(groups.publishToGroup(group, { from: config.nodeId, tag, n }));
+      for (let n = 0; n < count; n++) {
+        pending.push(groups.publishToGroup(group, { from: config.nodeId, tag, n, ...pad }));
+      }
       const results = await Promise.all(pending);
       const first = results[0] as { recipients: readonly string[] } | undefined;
       return { recipients: first === undefined ? [] : [...first.recipients] };

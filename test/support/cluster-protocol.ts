@@ -85,12 +85,16 @@ export type Command =
       readonly topic?: string;
       readonly exclude?: readonly string[];
     } & Scoped)
-  /** `count` publishes of `{ from, tag, n }` issued back to back without waiting between them. */
+  /**
+   * `count` publishes of `{ from, tag, n }` issued back to back without waiting between
+   * them; with `padBytes`, each also carries a `pad` string that long (a flood).
+   */
   | ({
       readonly op: "publishMany";
       readonly group: string;
       readonly tag: string;
       readonly count: number;
+      readonly padBytes?: number;
     } & Scoped)
   /** getMembers of each group, sorted; null where the group does not exist on this node. */
   | ({ readonly op: "view"; readonly groups: readonly string[] } & Scoped)
