@@ -133,7 +133,7 @@ export class ActorCell {
   deliver(message: unknown, group: string | undefined, topic: string | undefined): Offer {
     const state = this.#state;
     if (state === IDLE) {
-      this.#run(message, group, topic);
+      this.#handle(message, group, topic);
       return Offer.Queued;
     }
     if (state === STOPPED) return Offer.Dropped;
@@ -160,8 +160,32 @@ export class ActorCell {
     return true;
   }
 
-  // Runs one message, then keeps taking queued ones for as long as behaviours complete
-  // synchronously. An async behaviour ends the loop; its settlement resumes it.
+  // Runs one message on an idle actor. Only the dispatcher calls `deliver`, and it never
+  // delivers while a delivery is in progress (a publish from a behaviour is queued), so
+  // nothing can reach this actor while a synchronous behaviour runs: the cell stays
+  // IDLE, and is not written at all unless the group or topic changed or the behaviour
+  // returned a promise. A fan-out to 100 000 actors then only reads their cells, which
+  // spares writing every cache line back to memory.
+  #handle(message: unknown, group: string | undefined, topic: string | undefined): void {
+    if (group !== this.currentGroup) this.currentGroup = group;
+    if (topic !== this.currentTopic) this.currentTopic = topic;
+    let result: unknown;
+    try {
+      result = this.#behaviour(message, this.#context);
+    } catch (error) {
+      this.#host.actorFailed(this, error);
+      return;
+    }
+    if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
+      // Busy until it settles (unless the behaviour stopped the actor meanwhile).
+      if (!this.#hasStopped()) this.#state = BUSY;
+      (result as PromiseLike<void>).then(this.#settled, this.#rejected);
+    }
+  }
+
+  // Runs one message on a busy actor, then keeps taking queued ones for as long as
+  // behaviours complete synchronously. An async behaviour ends the loop; its settlement
+  // resumes it.
   #run(message: unknown, group: string | undefined, topic: string | undefined): void {
     let turn = 0;
     for (;;) {
