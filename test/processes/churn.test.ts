@@ -11,6 +11,7 @@ import { Redis } from "ioredis";
 import { Cluster, clusterSkipReason, eventually, FAST, hold } from "../support/cluster-fixture.js";
 import { killAllNodes } from "../support/node-process.js";
 import { RedisServer } from "../support/redis-server.js";
+import { readMembers } from "../support/redis-state.js";
 
 const skip = clusterSkipReason();
 let redis: RedisServer;
@@ -144,6 +145,38 @@ describe("a slow node cut by Redis's pub/sub output limit", { skip }, () => {
       const got = await c.node("n3").request({ op: "received", tenantId: scope.tenantId });
       return got.some((d) => d.message === tag) ? null : "not yet";
     });
+    await c.converged();
+    await c.stop();
+  });
+});
+
+describe("joins racing a delete and re-create of their group", { skip }, () => {
+  it("never leave a member of the old group in the new one", { timeout: 60_000 }, async () => {
+    const c = await Cluster.start(redis.url, ["n1", "n2", "n3"]);
+    const { scope } = c;
+    await c.createGroup("n1", "g");
+    await c.spawn("n2", "x", "y");
+    for (let round = 0; round < 40; round++) {
+      // Joins timed to land around the delete: some before, some after it, some as n2 learns of it.
+      await Promise.all(
+        ["x", "y"].map((actorId, i) =>
+          c.node("n2").request({ op: "joinLater", scope, group: "g", actorId, delayMs: (3 * round + i) % 9 }),
+        ),
+      );
+      // Straight to n1, with no wait between: the re-create lands while n2 may still know the old group.
+      await c.node("n1").request({ op: "deleteGroup", scope, group: "g" });
+      await c.node("n1").request({ op: "createGroup", scope, group: "g" });
+    }
+    c.model.set("g", new Map());
+    // Whatever each join met, the owner's own view is what its actors hold; all must agree with it.
+    await eventually("n2's own view and Redis to agree", async () => {
+      const mine = await c.node("n2").request({ op: "localMembers", scope, group: "g" });
+      const inRedis = (await readMembers(c.redisUrl, scope, "g")).filter((id) => id === "x" || id === "y");
+      return mine.join() === inRedis.join() ? null : `n2 holds ${mine}, Redis has ${inRedis}`;
+    });
+    for (const actorId of await c.node("n2").request({ op: "localMembers", scope, group: "g" })) {
+      c.recordJoin("n2", "g", actorId);
+    }
     await c.converged();
     await c.stop();
   });

@@ -100,24 +100,31 @@ export class Cluster {
   /**
    * Creates a group on one node and waits until every running node's replica has it:
    * replicas follow Redis asynchronously, and a join on a node that has not seen the
-   * group yet is refused (GroupNotFoundError) by design.
+   * group yet is refused (GroupNotFoundError) by design — as a create is, with
+   * GroupAlreadyExistsError, on a node that has not yet seen the group's delete.
    */
   async createGroup(nodeId: string, group: string): Promise<void> {
     await this.node(nodeId).request({ op: "createGroup", scope: this.scope, group });
     this.model.set(group, new Map());
     this.named.add(group);
-    await eventually(`every running node to see the new group ${group}`, async () => {
+    await this.#everyNodeSees(group, true);
+  }
+
+  #everyNodeSees(group: string, exists: boolean): Promise<void> {
+    return eventually(`every running node to see group ${group} ${exists ? "made" : "deleted"}`, async () => {
       for (const node of this.running) {
         const view = await node.request({ op: "view", scope: this.scope, groups: [group] });
-        if (view[group] === null) return `${node.nodeId} does not`;
+        if ((view[group] !== null) !== exists) return `${node.nodeId} does not`;
       }
       return null;
     });
   }
 
+  /** Deletes a group on one node and waits until no running node's replica has it. */
   async deleteGroup(nodeId: string, group: string): Promise<void> {
     await this.node(nodeId).request({ op: "deleteGroup", scope: this.scope, group });
     this.model.delete(group);
+    await this.#everyNodeSees(group, false);
   }
 
   async spawn(nodeId: string, ...actorIds: string[]): Promise<void> {
