@@ -27,14 +27,19 @@ export async function startNodes(
   return nodes;
 }
 
-/** Waits until every running node's replicas are current and caught up with Redis. */
+/**
+ * Waits until every running node's replicas are current and caught up with Redis, and
+ * then until every message published before that has reached its members' mailboxes.
+ */
 export async function settle(nodes: readonly ActorSystem[], timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const live = () => nodes.filter((n) => !n.isStopped).map((n) => clusterBackendOf(n));
   for (;;) {
-    const live = nodes.filter((n) => !n.isStopped);
-    const states = await Promise.all(live.map((n) => clusterBackendOf(n)?.isSettled() ?? true));
-    if (states.every(Boolean)) return;
+    const states = await Promise.all(live().map((b) => b?.isSettled() ?? true));
+    if (states.every(Boolean)) break;
     if (Date.now() > deadline) throw new Error(`the cluster did not settle within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  const barriers = await Promise.all(live().map((b) => b?.messageBarrier() ?? true));
+  if (!barriers.every(Boolean)) throw new Error("a node's message barrier did not come back");
 }

@@ -21,6 +21,7 @@
  *   chorus:grace           string Redis ms before which nobody is reaped
  *   chorus:reaped-at       string Redis ms of the last reaper run (a gap = a stall)
  *   chorus:node:<n>:ctl    channel acks and probes for node n (on the events connection)
+ *   chorus:node:<n>:barrier channel a node's message barrier (on the messages connection)
  */
 import type { Scope } from "../../errors.js";
 import { scopeKey } from "../../names.js";
@@ -35,6 +36,7 @@ export const REAPED_AT = "chorus:reaped-at";
 
 export const nodeScopes = (node: string): string => `chorus:node-scopes:${node}`;
 export const ctlChannel = (node: string): string => `chorus:node:${node}:ctl`;
+export const barrierChannel = (node: string): string => `chorus:node:${node}:barrier`;
 
 /** The keys of one scope, in the order every scope script receives them. */
 export interface ScopeKeys {

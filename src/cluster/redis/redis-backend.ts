@@ -33,7 +33,16 @@ import type {
 import { type NodeId, scopeKey } from "../../names.js";
 import { connect, list, pairs, run, text } from "./connection.js";
 import { GroupChannels } from "./group-channels.js";
-import { ctlChannel, GRACE, NODES, nodeScopes, type ScopeKeys, STORE, scopeKeys } from "./keys.js";
+import {
+  barrierChannel,
+  ctlChannel,
+  GRACE,
+  NODES,
+  nodeScopes,
+  type ScopeKeys,
+  STORE,
+  scopeKeys,
+} from "./keys.js";
 import { Liveness } from "./liveness.js";
 import { decodeBatch, Outbox } from "./outbox.js";
 import {
@@ -109,6 +118,9 @@ export class RedisBackend implements Backend {
   #closing = false;
   #started = false;
   #errors = 0;
+  // Scope scripts sent and not yet answered (an actor's stop is written in the background).
+  #inFlight = 0;
+  readonly #barriers = new Map<string, () => void>();
   #received = 0;
   resyncs = 0;
 
@@ -169,6 +181,7 @@ export class RedisBackend implements Backend {
     this.#events.on("message", (channel: string, raw: string) => this.#onEventsMessage(channel, raw));
     this.#messages.on("message", (channel: string, raw: string) => this.#onMessages(channel, raw));
     await this.#events.subscribe(ctlChannel(this.nodeId));
+    await this.#messages.subscribe(barrierChannel(this.nodeId));
     await this.liveness.start();
     // After the first connection, every reconnect repairs what may have been lost.
     this.#events.on("ready", () => void this.liveness.afterEventsReconnect());
@@ -321,10 +334,32 @@ export class RedisBackend implements Backend {
    * (read now), and no outgoing message is queued: a barrier for tests.
    */
   async isSettled(): Promise<boolean> {
+    this.#outbox.flush();
     const replicas = [...this.replicas.values()];
-    if (replicas.some((r) => !r.isCurrent)) return false;
+    if (this.#inFlight > 0 || replicas.some((r) => !r.isCurrent)) return false;
     const metas = await Promise.all(replicas.map((r) => this.cmd.hmget(r.keys.meta, "epoch", "seq")));
     return replicas.every((r, i) => metas[i]?.[0] === r.epoch && Number(metas[i]?.[1] ?? 0) <= r.cursor);
+  }
+
+  /**
+   * Resolves true once every message Redis had taken for this node's group channels
+   * before the call has been handed to the local members (a barrier for tests: call it
+   * after every publishing node's `isSettled` has answered). False after `timeoutMs`.
+   */
+  async messageBarrier(timeoutMs = 5_000): Promise<boolean> {
+    const token = `${Date.now()}-${Math.random()}`;
+    let timer: NodeJS.Timeout | undefined;
+    const arrived = new Promise<boolean>((resolve) => {
+      this.#barriers.set(token, () => resolve(true));
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      await this.cmd.publish(barrierChannel(this.nodeId), token);
+      return await arrived;
+    } finally {
+      clearTimeout(timer);
+      this.#barriers.delete(token);
+    }
   }
 
   inspect(): ClusterInspection {
@@ -444,12 +479,18 @@ export class RedisBackend implements Backend {
     for (;;) {
       this.#outbox.flush(); // publishes made before this change reach Redis before it
       const incarnation = this.liveness.incarnation;
-      const reply = list(
-        await run(this.cmd, script, this.scopeKeyList(replica.keys, this.nodeId), [
-          ...this.scopeArgs(replica.keys, this.nodeId, incarnation),
-          ...args,
-        ]),
-      );
+      this.#inFlight++;
+      let reply: unknown[];
+      try {
+        reply = list(
+          await run(this.cmd, script, this.scopeKeyList(replica.keys, this.nodeId), [
+            ...this.scopeArgs(replica.keys, this.nodeId, incarnation),
+            ...args,
+          ]),
+        );
+      } finally {
+        this.#inFlight--;
+      }
       if (reply[0] !== "fenced" || this.#closing || onFence === "fail") return reply;
       await this.liveness.reincarnate(incarnation);
       if (onFence === "covered") return reply;
@@ -513,6 +554,10 @@ export class RedisBackend implements Backend {
 
   #onMessages(channel: string, raw: string): void {
     try {
+      if (channel === barrierChannel(this.nodeId)) {
+        this.#barriers.get(raw)?.();
+        return;
+      }
       if (raw.startsWith("!\n")) {
         this.#onSeal(channel, raw.slice(2));
         return;
