@@ -1,7 +1,8 @@
 /**
- * A cluster of clustered ActorSystems in this process over one test-owned
- * redis-server: the conformance suite's Redis fixture. `settle()` is the shared barrier of test/support/redis-cluster.ts: replicas
- * current and caught up with Redis, and every message published before delivered.
+ * The conformance suite's Redis fixture: clustered ActorSystems in this process over
+ * one test-owned redis-server. `settle()` is the shared barrier of
+ * test/support/redis-cluster.ts: replicas current and caught up with Redis, and every
+ * message published before delivered.
  * Nodes keep the default timings, so a busy machine never declares one dead.
  */
 import { ActorSystem } from "../../src/index.js";
