@@ -179,6 +179,25 @@ describe("names", () => {
     await system.shutdown();
   });
 
+  it("refuses options that are not objects, changing nothing", async () => {
+    const { system, scope, groups } = await setUp();
+    const a = system.spawn({ id: "a", ...scope }, () => {});
+    const before = await state(groups);
+    for (const options of ["x", 5, null, true]) {
+      const bad = options as never;
+      await rejectsWith(groups.createGroup("new", bad), InvalidArgumentError, "INVALID_ARGUMENT", [
+        "createGroup",
+      ]);
+      await rejectsWith(groups.joinGroup("g", a, bad), InvalidArgumentError, "INVALID_ARGUMENT", [
+        "joinGroup",
+      ]);
+      await rejectsWith(groups.publishToGroup("g", "m", bad), InvalidArgumentError, "INVALID_ARGUMENT");
+      await rejectsWith(groups.listGroups(bad), InvalidArgumentError, "INVALID_ARGUMENT");
+    }
+    assert.deepEqual(await state(groups), before);
+    await system.shutdown();
+  });
+
   it("refuses bad node ids", () => {
     for (const nodeId of ["", "has space", "a/b", "a\u0000", "x".repeat(129), 42]) {
       throwsWith(() => new ActorSystem({ nodeId: nodeId as string }), InvalidNameError, "INVALID_NAME");

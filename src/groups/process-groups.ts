@@ -128,6 +128,7 @@ export class ProcessGroups {
     this.#checkRunning();
     if (this.#host.backend.isDistributed) await this.#open();
     validateGroupName(name);
+    checkOptions(options, "createGroup");
     const labels = validateLabels(options?.labels);
     if (this.#index.get(name) !== undefined) throw new GroupAlreadyExistsError(name, this.scope);
     const createdAtMs = this.#host.now();
@@ -179,6 +180,7 @@ export class ProcessGroups {
   // Validates a join, then makes it in this node's index.
   #join(name: GroupName, actor: ActorLike, options: JoinOptions | undefined): [GroupState, ActorCell] {
     const found = this.#lookUp(name);
+    checkOptions(options, "joinGroup");
     const topics = parseSubscriptions(options?.topics);
     const visible = options?.visible;
     if (visible !== undefined && visible !== "cluster") {
@@ -310,6 +312,7 @@ export class ProcessGroups {
 
   #publish(name: GroupName, message: unknown, options: PublishOptions | undefined): PublishResult {
     const found = this.#lookUp(name);
+    checkOptions(options, "publishToGroup");
     const topic = options?.topic;
     const segments = topic === undefined ? null : splitPublished(topic);
     const excluded = options?.exclude === undefined ? null : this.#excluded(options.exclude, name);
@@ -476,6 +479,13 @@ function isSegmentChar(c: number): boolean {
     c === 95 /* _ */ ||
     c === 45 /* - */
   );
+}
+
+// Options, when given, are an object; a string or a number is refused before any change.
+function checkOptions(options: unknown, operation: string): void {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new InvalidArgumentError(`${operation} options`, "must be an object");
+  }
 }
 
 function parseSubscriptions(topics: unknown): string[] {
