@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
+import { scopeKeys } from "../../src/cluster/redis/keys.js";
 import { type ActorSystem, JoinNotVisibleError } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
 import { converged, view } from "../support/cluster-views.js";
@@ -15,6 +16,8 @@ import { freshScope, recorder, until } from "../support/helpers.js";
 import { FAST_CLUSTER, startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
 import { readGroups } from "../support/redis-state.js";
+
+const seen: Record<string, string[] | "missing"> = {};
 
 const skip = redisSkipReason();
 
@@ -77,6 +80,27 @@ describe("failures over Redis", { skip }, () => {
     await paused!.shutdown();
   });
 
+  it("refuses the writes of a fenced incarnation, so one made just before dying leaves nothing behind", async () => {
+    const scope = freshScope();
+    const [late] = await startNodes(redis.url, 1, "late");
+    await a.groups(scope).createGroup("g");
+    await late!.groups(scope).joinGroup("g", recorder(late!, scope, "before").ref);
+    await converged(redis.url, [...nodes, late!], scope, "g", ["before"]);
+    clusterBackendOf(late!)!.pauseHeartbeat(); // never resumed: it dies after one more write
+    await converged(redis.url, nodes, scope, "g", [], 20_000);
+    await late!.groups(scope).joinGroup("g", recorder(late!, scope, "after").ref);
+    clusterBackendOf(late!)!.crash();
+    // Were the late write accepted under the dead incarnation, no reaper would ever
+    // come for it again; refused, it made a new incarnation, which is reaped in turn.
+    await converged(redis.url, nodes, scope, "g", [], 20_000);
+    await until(
+      "the new incarnation to be reaped",
+      () => !clusterBackendOf(a)!.liveness.liveNodes.has("late-0"),
+    );
+    await converged(redis.url, nodes, scope, "g", [], 20_000);
+    await late!.shutdown();
+  });
+
   it("purges the previous incarnation at once when a node restarts with the same nodeId", async () => {
     const scope = freshScope();
     const [first] = await startNodes(redis.url, 1, "same");
@@ -116,6 +140,34 @@ describe("failures over Redis", { skip }, () => {
       void a.groups(scope).publishToGroup("g", "ping");
       return rb.received.length > 0;
     });
+  });
+
+  it("finds a change whose event was lost on the next heartbeat (idle-replica tail check)", async () => {
+    const scope = freshScope();
+    await a.groups(scope).createGroup("g");
+    await b.groups(scope).getMembers("g");
+    await until("no replica to wait for a grace to end", () =>
+      nodes.every((n) =>
+        clusterBackendOf(n)!
+          .inspect()
+          .scopes.every((s) => s.isCurrent && !s.isProvisional),
+      ),
+    );
+    const keys = scopeKeys(scope);
+    const admin = new Redis(redis.url);
+    try {
+      // A change made in Redis whose event never went out: a row and a bumped sequence.
+      await admin.hset(`${keys.membersPrefix}g`, "ghost-node\nghost", "1\n1\n");
+      await admin.hincrby(keys.meta, "seq", 1);
+    } finally {
+      admin.disconnect();
+    }
+    for (const n of nodes) {
+      await until(`${n.nodeId} to find the lost change`, () => {
+        void view(n, scope, "g").then((v) => (seen[n.nodeId] = v));
+        return JSON.stringify(seen[n.nodeId]) === JSON.stringify(["ghost"]);
+      });
+    }
   });
 
   it("makes a visible join resolve only when every live node shows it", async () => {

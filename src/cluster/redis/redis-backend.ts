@@ -93,6 +93,8 @@ export interface ClusterInspection {
     readonly scope: string;
     readonly cursor: number;
     readonly isCurrent: boolean;
+    /** Keeping members of nodes that have not re-asserted since a data loss, until the grace ends. */
+    readonly isProvisional: boolean;
   }[];
 }
 
@@ -376,6 +378,7 @@ export class RedisBackend implements Backend {
         scope: r.keys.id,
         cursor: r.cursor,
         isCurrent: r.isCurrent,
+        isProvisional: r.provisionalUntilMs > 0,
       })),
     };
   }
