@@ -11,6 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
+import { groupCases } from "./groups.cases.js";
 import { listingCases } from "./listing.cases.js";
 import { membershipCases } from "./membership.cases.js";
 import { publishCases } from "./publish.cases.js";
@@ -34,6 +35,7 @@ export function defineConformanceSuite(name: string, fixture: ClusterFixture, no
       assert.ok(cluster, "the cluster has started");
       return new World(cluster);
     };
+    groupCases(world);
     membershipCases(world);
     listingCases(world);
     publishCases(world);
