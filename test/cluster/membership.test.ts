@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type ActorSystem, PayloadTooLargeError } from "../../src/index.js";
+import { ActorSystem, BackendUnavailableError, PayloadTooLargeError } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
 import { converged } from "../support/cluster-views.js";
 import { freshScope, recorder, until } from "../support/helpers.js";
 import { settle, startNodes } from "../support/redis-cluster.js";
-import { RedisServer, redisSkipReason } from "../support/redis-server.js";
+import { freePort, RedisServer, redisSkipReason } from "../support/redis-server.js";
 import { readMembers } from "../support/redis-state.js";
 
 const skip = redisSkipReason();
@@ -161,5 +161,37 @@ describe("three nodes over Redis", { skip }, () => {
       "gone from Redis when shutdown resolves",
     );
     await converged(redis.url, nodes, scope, "g", ["stay"]);
+  });
+});
+
+describe("ActorSystem.start with a cluster", () => {
+  it("rejects with BackendUnavailableError, naming the URL without its password, when Redis is unreachable", async () => {
+    const port = await freePort();
+    const error = await ActorSystem.start({
+      nodeId: "lonely",
+      cluster: { redis: `redis://user:secret@127.0.0.1:${port}` },
+    }).then(
+      () => assert.fail("started without Redis"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof BackendUnavailableError, String(error));
+    assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.doesNotMatch(error.message, /secret/);
+  });
+
+  it("refuses cluster options given to the constructor, and bad timings, with InvalidArgumentError", async () => {
+    assert.throws(() => new ActorSystem({ nodeId: "n", cluster: { redis: "redis://127.0.0.1:1" } }), {
+      code: "INVALID_ARGUMENT",
+    });
+    await assert.rejects(
+      ActorSystem.start({
+        nodeId: "n",
+        cluster: { redis: "redis://127.0.0.1:1", heartbeatIntervalMs: 1_000, nodeTimeoutMs: 1_500 },
+      }),
+      { code: "INVALID_ARGUMENT" },
+    );
+    await assert.rejects(ActorSystem.start({ nodeId: "n", cluster: { redis: "http://x" } }), {
+      code: "INVALID_ARGUMENT",
+    });
   });
 });

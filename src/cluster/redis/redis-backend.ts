@@ -22,7 +22,12 @@
  * `inspect().errors`.
  */
 import type { Redis } from "ioredis";
-import { GroupAlreadyExistsError, GroupNotFoundError, type Scope } from "../../errors.js";
+import {
+  BackendUnavailableError,
+  GroupAlreadyExistsError,
+  GroupNotFoundError,
+  type Scope,
+} from "../../errors.js";
 import type {
   Backend,
   GroupRecord,
@@ -117,6 +122,7 @@ export class RedisBackend implements Backend {
   readonly replicas = new Map<string, ScopeReplica>();
   readonly #opening = new Map<string, Promise<void>>();
   readonly #byChannel = new Map<string, ScopeReplica>();
+  readonly #url: string;
   #closing = false;
   #started = false;
   #errors = 0;
@@ -133,6 +139,7 @@ export class RedisBackend implements Backend {
     this.#visibilityTimeoutMs = options.joinVisibilityTimeoutMs ?? 2 * this.nodeTimeoutMs;
     this.#onError = options.onError;
     const url = options.redis;
+    this.#url = url.replace(/\/\/[^@/]*@/, "//***@"); // no password in messages
     this.cmd = connect(url, nodeId, "cmd");
     this.#events = connect(url, nodeId, "events");
     this.#messages = connect(url, nodeId, "messages");
@@ -179,7 +186,13 @@ export class RedisBackend implements Backend {
 
   async start(sink: ReplicaSink): Promise<void> {
     this.#sink = sink;
-    await Promise.all([this.cmd, this.#events, this.#messages, this.heartbeat].map((c) => c.connect()));
+    try {
+      await Promise.all([this.cmd, this.#events, this.#messages, this.heartbeat].map((c) => c.connect()));
+    } catch (error) {
+      throw new BackendUnavailableError(`cannot reach Redis at ${this.#url}: ${String(error)}`, {
+        cause: error,
+      });
+    }
     this.#events.on("message", (channel: string, raw: string) => this.#onEventsMessage(channel, raw));
     this.#messages.on("message", (channel: string, raw: string) => this.#onMessages(channel, raw));
     await this.#events.subscribe(ctlChannel(this.nodeId));
