@@ -32,6 +32,8 @@ export type PeerRequest =
   | { readonly id: number; readonly op: "paced"; readonly count: number; readonly perSecond: number }
   | { readonly id: number; readonly op: "latencies" }
   | { readonly id: number; readonly op: "received" }
+  /** CPU time this process has used so far, user + system, in µs. */
+  | { readonly id: number; readonly op: "cpu" }
   | { readonly id: number; readonly op: "close" };
 
 export type PeerMessage =
@@ -219,6 +221,10 @@ async function main(): Promise<void> {
           return sink.latencies;
         case "received":
           return sink.received;
+        case "cpu": {
+          const { user, system } = process.cpuUsage();
+          return user + system;
+        }
         case "close":
           await endpoint.close();
           return null;

@@ -143,9 +143,19 @@ async function pair(kind: PeerKind, redis: string): Promise<Pair> {
   };
 }
 
+/**
+ * CPU µs each side spent per message in the throughput runs: less sensitive than rates
+ * to a shared machine's other load, and it says which side limits a contender.
+ */
+const cpuPerMessage = new Map<PeerKind, { publisher: number[]; subscriber: number[] }>();
+
 /** Publishes `count` messages and resolves with how many reached the last subscriber. */
 async function deliver(p: Pair, op: "burst" | "paced", count: number): Promise<number> {
   const before = await p.subscriber.ask<number>({ op: "received" });
+  const cpu = await Promise.all([
+    p.publisher.ask<number>({ op: "cpu" }),
+    p.subscriber.ask<number>({ op: "cpu" }),
+  ]);
   const arrived = p.subscriber.ask<number>({ op: "expect", count }, 30_000);
   await p.publisher.ask(op === "burst" ? { op, count } : { op, count, perSecond: RATE_PER_SECOND });
   try {
@@ -153,6 +163,16 @@ async function deliver(p: Pair, op: "burst" | "paced", count: number): Promise<n
   } catch {
     const got = (await p.subscriber.ask<number>({ op: "received" })) - before;
     throw new Error(`${p.kind}: ${got} of ${count} messages arrived (${op})`);
+  }
+  if (op === "burst") {
+    const [pub, sub] = await Promise.all([
+      p.publisher.ask<number>({ op: "cpu" }),
+      p.subscriber.ask<number>({ op: "cpu" }),
+    ]);
+    const samples = cpuPerMessage.get(p.kind) ?? { publisher: [], subscriber: [] };
+    samples.publisher.push((pub - cpu[0]) / count);
+    samples.subscriber.push((sub - cpu[1]) / count);
+    cpuPerMessage.set(p.kind, samples);
   }
   return count;
 }
@@ -224,12 +244,27 @@ export async function clusterPubSub(options: BenchOptions): Promise<CaseResult[]
       contenders,
       options,
     );
+    options.log(formatCpu());
     const latencies = await latency(redis, options);
     options.log(formatLatency(latencies, throughput));
     return [throughput];
   } finally {
     await server?.stop();
   }
+}
+
+function formatCpu(): string {
+  const lines = ["cluster pub/sub — CPU per message in the throughput runs (µs, median)"];
+  for (const { kind, name } of KINDS) {
+    const samples = cpuPerMessage.get(kind);
+    if (samples === undefined) continue;
+    const pub = summarise(name, samples.publisher).median;
+    const sub = summarise(name, samples.subscriber).median;
+    lines.push(
+      `  ${name.padEnd(28)} publisher ${pub.toFixed(2).padStart(7)}  subscriber ${sub.toFixed(2).padStart(7)}`,
+    );
+  }
+  return lines.join("\n");
 }
 
 function formatLatency(results: readonly LatencyResult[], throughput: CaseResult): string {
