@@ -61,6 +61,7 @@ export function watchCases(world: () => World): void {
           seen.push(event);
         }
       })();
+      done.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
       const a = w.spawn(0);
       await a.join("other");
       await a.join("g");
