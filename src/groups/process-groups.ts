@@ -115,6 +115,7 @@ export class ProcessGroups {
   readonly #scopeKey: string;
   // Multi-node: the first operation on the scope waits for this node's replica of it.
   #opened: Promise<void> | null = null;
+  #isOpen = false;
 
   constructor(scope: Scope, index: ScopeMembership, host: GroupsHost) {
     this.scope = scope;
@@ -346,13 +347,50 @@ export class ProcessGroups {
     const hub = this.#index.hub;
     try {
       this.#checkRunning();
-      if (this.#host.backend.isDistributed) void this.#open().catch(() => undefined);
+      // Multi-node, before this node's replica of the scope is open: open it first, so
+      // the group is looked up in a view that has it.
+      if (this.#host.backend.isDistributed && !this.#isOpen) return this.#watchOnceOpen(name, options);
       if (name !== undefined) this.#group(name);
       return hub.open(name, options);
     } catch (error) {
       if (error instanceof ProcessGroupError) return hub.failed(error);
       throw error;
     }
+  }
+
+  // The watcher is made once the replica is open (so the snapshot that fills the view is
+  // not reported as a burst of events), but before any operation waiting on the same
+  // opening continues, so it misses none of their events.
+  #watchOnceOpen(
+    name: GroupName | undefined,
+    options: WatchOptions | undefined,
+  ): AsyncIterableIterator<MembershipEvent> {
+    const watcher = this.#open().then(() => {
+      if (name !== undefined) this.#group(name);
+      return this.#index.hub.open(name, options);
+    });
+    watcher.catch(() => undefined); // reported by the first read
+    let reported = false;
+    const over = { done: true, value: undefined } as const;
+    return {
+      next: () =>
+        watcher.then(
+          (w) => w.next(),
+          (error: unknown) => {
+            if (reported) return over;
+            reported = true;
+            throw error;
+          },
+        ),
+      return: () =>
+        watcher.then(
+          (w) => w.return(),
+          () => over,
+        ),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   #checkRunning(): void {
@@ -431,10 +469,15 @@ export class ProcessGroups {
 
   // The scope's replica, opened once; a failed opening is tried again by the next call.
   #open(): Promise<void> {
-    this.#opened ??= this.#host.backend.openScope(this.scope).catch((error: unknown) => {
-      this.#opened = null;
-      throw error;
-    });
+    this.#opened ??= this.#host.backend.openScope(this.scope).then(
+      () => {
+        this.#isOpen = true;
+      },
+      (error: unknown) => {
+        this.#opened = null;
+        throw error;
+      },
+    );
     return this.#opened;
   }
 

@@ -37,7 +37,9 @@ import type {
 } from "../../groups/backend.js";
 import { type NodeId, scopeKey } from "../../names.js";
 import { connect, list, pairs, run, text } from "./connection.js";
+import { Control } from "./control.js";
 import { GroupChannels } from "./group-channels.js";
+import { Inbox } from "./inbox.js";
 import {
   barrierChannel,
   ctlChannel,
@@ -49,15 +51,9 @@ import {
   scopeKeys,
 } from "./keys.js";
 import { Liveness } from "./liveness.js";
-import { decodeBatch, Outbox } from "./outbox.js";
-import {
-  type KnownGroup,
-  parseEvent,
-  parseLabels,
-  ScopeReplica,
-  type Snapshot,
-  splitTopics,
-} from "./replica.js";
+import type { ClusterInspection, RedisClusterOptions } from "./options.js";
+import { Outbox } from "./outbox.js";
+import { parseEvent, ScopeReplica, type Snapshot } from "./replica.js";
 import {
   ASSERT_SLICE,
   CREATE_GROUP,
@@ -66,42 +62,9 @@ import {
   SNAPSHOT,
   WRITE_MEMBERSHIP,
 } from "./scripts.js";
-import { Visibility } from "./visibility.js";
+import { parseSnapshot } from "./snapshot.js";
 
-export interface RedisClusterOptions {
-  /** Redis URL, e.g. `redis://127.0.0.1:6379`. */
-  readonly redis: string;
-  /** How often this node heartbeats, reaps and checks idle replicas. Default: 1 000. */
-  readonly heartbeatIntervalMs?: number;
-  /** A node silent this long is declared dead and its memberships removed. Default: 5 000. */
-  readonly nodeTimeoutMs?: number;
-  /** How long `joinGroup(…, { visible: "cluster" })` waits. Default: twice `nodeTimeoutMs`. */
-  readonly joinVisibilityTimeoutMs?: number;
-  /** Largest JSON-encoded message a publish may carry. Default: 1 MiB. */
-  readonly maxPayloadBytes?: number;
-  /** Hears every background failure (a lost connection, a failed resync). */
-  readonly onError?: (error: Error) => void;
-}
-
-/** Counters for tests and metrics. */
-export interface ClusterInspection {
-  readonly nodeId: string;
-  readonly incarnation: string;
-  readonly incarnations: number;
-  readonly resyncs: number;
-  readonly errors: number;
-  readonly wireMessages: number;
-  readonly forwardedMessages: number;
-  /** Wire messages (batches) received on group channels from other nodes. */
-  readonly receivedWireMessages: number;
-  readonly scopes: readonly {
-    readonly scope: string;
-    readonly cursor: number;
-    readonly isCurrent: boolean;
-    /** Keeping members of nodes that have not re-asserted since a data loss, until the grace ends. */
-    readonly isProvisional: boolean;
-  }[];
-}
+export type { ClusterInspection, RedisClusterOptions };
 
 export class RedisBackend implements Backend {
   readonly isDistributed = true;
@@ -116,7 +79,7 @@ export class RedisBackend implements Backend {
   readonly heartbeat: Redis;
   readonly #outbox: Outbox;
   readonly #channels: GroupChannels;
-  readonly #visibility: Visibility;
+  readonly #control: Control;
   readonly liveness: Liveness;
   #sink: ReplicaSink | null = null;
   readonly replicas = new Map<string, ScopeReplica>();
@@ -128,8 +91,7 @@ export class RedisBackend implements Backend {
   #errors = 0;
   // Scope scripts sent and not yet answered (an actor's stop is written in the background).
   #inFlight = 0;
-  readonly #barriers = new Map<string, () => void>();
-  #received = 0;
+  readonly #inbox: Inbox;
   resyncs = 0;
 
   constructor(nodeId: NodeId, options: RedisClusterOptions) {
@@ -151,16 +113,10 @@ export class RedisBackend implements Backend {
       conn.on("error", this.report);
     }
     this.#channels = new GroupChannels(this.#messages, this.report);
+    this.#inbox = new Inbox(this, this.cmd);
     this.#outbox = new Outbox(nodeId, this.cmd, options.maxPayloadBytes ?? 1024 * 1024, this.report);
-    this.#visibility = new Visibility({
-      nodeId,
-      heartbeatIntervalMs: this.heartbeatIntervalMs,
-      probe: (scopeId, nodes) => {
-        for (const node of nodes) this.#control(node, { t: "probe", s: scopeId, n: nodeId });
-      },
-      stillAlive: (nodes) => this.#stillAlive(nodes),
-    });
     this.liveness = new Liveness(this);
+    this.#control = new Control(this);
   }
 
   get sink(): ReplicaSink {
@@ -194,7 +150,7 @@ export class RedisBackend implements Backend {
       });
     }
     this.#events.on("message", (channel: string, raw: string) => this.#onEventsMessage(channel, raw));
-    this.#messages.on("message", (channel: string, raw: string) => this.#onMessages(channel, raw));
+    this.#messages.on("message", (channel: string, raw: string) => this.#inbox.onMessage(channel, raw));
     await this.#events.subscribe(ctlChannel(this.nodeId));
     await this.#messages.subscribe(barrierChannel(this.nodeId));
     await this.liveness.start();
@@ -296,7 +252,7 @@ export class RedisBackend implements Backend {
       epoch: text(reply[1]),
       seq: Number(reply[2]),
     };
-    await this.#visibility.await(scope, replica.keys.id, join, holders, this.#visibilityTimeoutMs);
+    await this.#control.visibility.await(scope, replica.keys.id, join, holders, this.#visibilityTimeoutMs);
   }
 
   encode(scope: Scope, message: RemoteMessage): string {
@@ -315,7 +271,7 @@ export class RedisBackend implements Backend {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    this.#visibility.close();
+    this.#control.visibility.close();
     this.#outbox.flush();
     try {
       await this.liveness.leave();
@@ -336,7 +292,7 @@ export class RedisBackend implements Backend {
   /** Drops every connection and timer without telling Redis (a crash, for tests). */
   crash(): void {
     this.#closing = true;
-    this.#visibility.close();
+    this.#control.visibility.close();
     this.#outbox.close();
     this.liveness.stop();
     for (const conn of [this.cmd, this.#events, this.#messages, this.heartbeat]) {
@@ -361,20 +317,8 @@ export class RedisBackend implements Backend {
    * before the call has been handed to the local members (a barrier for tests: call it
    * after every publishing node's `isSettled` has answered). False after `timeoutMs`.
    */
-  async messageBarrier(timeoutMs = 5_000): Promise<boolean> {
-    const token = `${Date.now()}-${Math.random()}`;
-    let timer: NodeJS.Timeout | undefined;
-    const arrived = new Promise<boolean>((resolve) => {
-      this.#barriers.set(token, () => resolve(true));
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      await this.cmd.publish(barrierChannel(this.nodeId), token);
-      return await arrived;
-    } finally {
-      clearTimeout(timer);
-      this.#barriers.delete(token);
-    }
+  messageBarrier(timeoutMs = 5_000): Promise<boolean> {
+    return this.#inbox.barrier(timeoutMs);
   }
 
   inspect(): ClusterInspection {
@@ -386,7 +330,7 @@ export class RedisBackend implements Backend {
       errors: this.#errors,
       wireMessages: this.#outbox.stats.wireMessages,
       forwardedMessages: this.#outbox.stats.messages,
-      receivedWireMessages: this.#received,
+      receivedWireMessages: this.#inbox.received,
       scopes: [...this.replicas.values()].map((r) => ({
         scope: r.keys.id,
         cursor: r.cursor,
@@ -412,36 +356,7 @@ export class RedisBackend implements Backend {
       void this.liveness.reincarnate(this.liveness.incarnation).catch(this.report);
       throw new Error("the Redis store changed; this node re-registers before reading it");
     }
-    const groups: KnownGroup[] = pairs(reply[2]).map(([name, row]) => {
-      const [epoch = "", createdAtMs = "0", ...labels] = row.split("\n");
-      return {
-        epoch,
-        record: { name, labels: parseLabels(labels.join("\n")), createdAtMs: Number(createdAtMs) },
-      };
-    });
-    const members: MembershipRecord[] = [];
-    const perGroup = list(reply[3]);
-    groups.forEach((g, i) => {
-      for (const [field, value] of pairs(perGroup[i] ?? [])) {
-        const [nodeId = "", actorId = ""] = field.split("\n");
-        const [, count = "0", topics = ""] = value.split("\n");
-        members.push({
-          group: g.record.name,
-          actorId,
-          nodeId,
-          count: Number(count),
-          topics: splitTopics(topics),
-        });
-      }
-    });
-    return {
-      epoch: text(reply[0]),
-      seq: Number(reply[1] ?? 0),
-      groups,
-      members,
-      reasserted: new Set(list(reply[4]).map(text)),
-      graceLeftMs: Number(reply[5] ?? 0),
-    };
+    return parseSnapshot(reply);
   }
 
   groupGone(replica: ScopeReplica, name: string): void {
@@ -449,15 +364,7 @@ export class RedisBackend implements Backend {
   }
 
   acknowledge(to: string, replica: ScopeReplica): void {
-    if (to === this.nodeId) return;
-    this.#control(to, {
-      t: "ack",
-      s: replica.keys.id,
-      n: this.nodeId,
-      i: this.liveness.incarnation,
-      e: replica.epoch,
-      c: replica.cursor,
-    });
+    this.#control.acknowledge(to, replica);
   }
 
   /** Re-states this node's whole slice of a scope (after a reconnect, a fence or data loss). */
@@ -524,21 +431,6 @@ export class RedisBackend implements Backend {
     if (!replica.groups.has(record.name)) replica.groups.set(record.name, { epoch, record });
   }
 
-  #control(node: string, message: Record<string, string | number>): void {
-    this.cmd.publish(ctlChannel(node), JSON.stringify(message)).catch(this.report);
-  }
-
-  async #stillAlive(nodes: ReadonlyMap<string, string>): Promise<Set<string>> {
-    const names = [...nodes.keys()];
-    try {
-      const current = await this.cmd.hmget(NODES, ...names);
-      return new Set(names.filter((node, i) => current[i] === nodes.get(node)));
-    } catch (error) {
-      this.report(error);
-      return new Set(names);
-    }
-  }
-
   #onEventsMessage(channel: string, raw: string): void {
     try {
       const replica = this.#byChannel.get(channel);
@@ -547,61 +439,14 @@ export class RedisBackend implements Backend {
         if (event === null || !replica.onEvent(event)) void this.resync(replica).catch(this.report);
         return;
       }
-      if (channel !== ctlChannel(this.nodeId)) return;
-      const m = JSON.parse(raw) as Record<string, unknown>;
-      if (m.t === "ack") {
-        this.#visibility.onAck({
-          scopeId: String(m.s),
-          node: String(m.n),
-          incarnation: String(m.i),
-          epoch: String(m.e),
-          cursor: Number(m.c),
-        });
-      } else if (m.t === "probe") {
-        const replica = this.replicas.get(String(m.s));
-        if (replica?.isCurrent === true) this.acknowledge(String(m.n), replica);
-      } else if (m.t === "self") {
-        this.liveness.onSelfProbe(String(m.id));
-      }
+      if (channel === ctlChannel(this.nodeId)) this.#control.onMessage(raw);
     } catch (error) {
       this.report(error);
     }
-  }
-
-  #onMessages(channel: string, raw: string): void {
-    try {
-      if (channel === barrierChannel(this.nodeId)) {
-        this.#barriers.get(raw)?.();
-        return;
-      }
-      if (raw.startsWith("!\n")) {
-        this.#onSeal(channel, raw.slice(2));
-        return;
-      }
-      const batch = decodeBatch(raw, this.nodeId);
-      if (batch.length > 0) this.#received++;
-      for (const { scopeId, message } of batch) {
-        const replica = this.replicas.get(scopeId);
-        if (replica !== undefined) this.sink.deliver(replica.scope, message);
-      }
-    } catch (error) {
-      this.report(error);
-    }
-  }
-
-  // A group's seal: `chorus:{<scope>}:g:<group>` carried `!\n<epoch of the deleted group>`.
-  #onSeal(channel: string, epoch: string): void {
-    const open = channel.indexOf("{");
-    const close = channel.indexOf("}:g:");
-    const replica = this.replicas.get(channel.slice(open + 1, close));
-    if (replica === undefined) return;
-    const group = channel.slice(close + 4);
-    const isDeleted = replica.groups.get(group)?.epoch !== epoch; // the event came first
-    this.sink.groupSealed(replica.scope, group, isDeleted);
   }
 
   /** Sends this node a probe on its own control channel (proves the events subscription). */
   selfProbe(id: string): Promise<number> {
-    return this.cmd.publish(ctlChannel(this.nodeId), JSON.stringify({ t: "self", id }));
+    return this.#control.selfProbe(id);
   }
 }
