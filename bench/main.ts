@@ -64,6 +64,10 @@ if (!quick) {
     date: new Date().toISOString(),
     node: process.version,
     cpu: `${os.cpus()[0]?.model ?? "unknown"} × ${os.cpus().length}`,
+    "load average at the end": os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", "),
     scenarios: only.length > 0 ? only.join(", ") : "all",
   };
   mkdirSync(`${root}bench/results`, { recursive: true });
