@@ -8,6 +8,10 @@
  * Delivering it at once instead would let it overtake the outer message for the
  * members later in the outer loop, and break per-publisher FIFO.
  *
+ * Every delivery goes through here, and none starts while another is in progress:
+ * ActorCell relies on that to run a synchronous behaviour without marking its actor
+ * busy (nothing can reach the actor until the behaviour returns).
+ *
  * A burst of queued jobs yields to the event loop after a budget of deliveries, so
  * actors that keep publishing to each other cannot starve timers and I/O.
  */
