@@ -52,7 +52,9 @@ export class GroupsRegistry implements ReplicaSink {
     const index = this.#entry(scope).index;
     const key = `${scopeKey(scope)}\n${name}`;
     const group = index.get(name);
-    if (drain && group !== undefined && !this.#sealed.delete(key)) this.#tombstones.set(key, group);
+    // Only a group with local members is listened to, so only its seal will come.
+    const listened = group !== undefined && group.everyone().cells.length > 0;
+    if (drain && listened && !this.#sealed.delete(key)) this.#tombstones.set(key, group);
     else this.#sealed.delete(key);
     index.delete(name);
   }
