@@ -170,6 +170,28 @@ describe("failures over Redis", { skip }, () => {
     }
   });
 
+  it("ends a burst of joins and leaves cut by killed command connections as the actors left it", async () => {
+    const scope = freshScope();
+    await a.groups(scope).createGroup("g");
+    const actors = Array.from({ length: 40 }, (_, i) => recorder(i % 2 === 0 ? a : b, scope, `k${i}`));
+    const admin = new Redis(redis.url);
+    try {
+      const burst = actors.map(async (r, i) => {
+        const groups = (i % 2 === 0 ? a : b).groups(scope);
+        await groups.joinGroup("g", r.ref);
+        await groups.joinGroup("g", r.ref);
+        await groups.leaveGroup("g", r.ref);
+        if (i % 4 === 0) await groups.leaveGroup("g", r.ref);
+      });
+      await admin.client("KILL", "TYPE", "normal", "SKIPME", "yes");
+      await Promise.all(burst);
+    } finally {
+      admin.disconnect();
+    }
+    const staying = actors.filter((_, i) => i % 4 !== 0).map((r) => r.ref.id);
+    await converged(redis.url, nodes, scope, "g", staying);
+  });
+
   it("makes a visible join resolve only when every live node shows it", async () => {
     const scope = freshScope();
     const [c] = await startNodes(redis.url, 1, "vis");
