@@ -15,7 +15,7 @@ import { converged, view } from "../support/cluster-views.js";
 import { freshScope, recorder, until } from "../support/helpers.js";
 import { FAST_CLUSTER, startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
-import { readGroups } from "../support/redis-state.js";
+import { readGroups, readMembers } from "../support/redis-state.js";
 
 const seen: Record<string, string[] | "missing"> = {};
 
@@ -190,6 +190,27 @@ describe("failures over Redis", { skip }, () => {
     }
     const staying = actors.filter((_, i) => i % 4 !== 0).map((r) => r.ref.id);
     await converged(redis.url, nodes, scope, "g", staying);
+  });
+
+  it("builds a replica during a stream of changes without losing or doubling one", async () => {
+    const scope = freshScope();
+    await a.groups(scope).createGroup("g");
+    let writing = true;
+    const stream = (async () => {
+      for (let round = 0; writing || round < 5; round++) {
+        const r = recorder(a, scope, `s${round}`);
+        await a.groups(scope).joinGroup("g", r.ref);
+        if (round % 3 !== 0) await a.groups(scope).leaveGroup("g", r.ref);
+      }
+    })();
+    const [late] = await startNodes(redis.url, 1, "built-late");
+    await late!.groups(scope).getMembers("g"); // opened while the stream runs
+    writing = false;
+    await stream;
+    const members = (await readMembers(redis.url, scope, "g")).sort();
+    assert.ok(members.length > 0);
+    await converged(redis.url, [...nodes, late!], scope, "g", members);
+    await late!.shutdown();
   });
 
   it("makes a visible join resolve only when every live node shows it", async () => {
