@@ -3,8 +3,8 @@
  * it hosts (the `pg` model) and states them absolutely in Redis through one Lua script
  * per change (scripts.ts); Redis orders each scope's changes with a sequence number;
  * every node keeps a replica of the scopes it touches (replica.ts), so reads and the
- * recipients of a publish need no round trip; messages travel one PUBLISH per target
- * node per turn of the event loop (outbox.ts).
+ * recipients of a publish need no round trip; messages travel on one channel per
+ * group, the publishes of one turn of the event loop coalesced (outbox.ts, inbox.ts).
  *
  * Liveness: every node heartbeats into a sorted set with Redis's clock and reaps
  * (liveness.ts). A node that finds itself fenced or the store emptied registers a new
