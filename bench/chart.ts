@@ -95,6 +95,7 @@ export function chart(results: readonly CaseResult[]): string | null {
   if (fan.length === 0 && selective.length === 0) return null;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H}" viewBox="0 0 ${2 * W} ${H}" font-family="sans-serif" font-size="11">`,
+    "<title>Chorus and its peers: fan-out and selective-publish rates by group size</title>",
     `<rect width="100%" height="100%" fill="white"/>`,
     panel("Fan-out: one publish to every member", "deliveries / s", fan, 0),
     panel("Selective publish: 10 members match", "publishes / s", selective, W),
