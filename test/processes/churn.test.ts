@@ -6,26 +6,23 @@
  * equal to Redis and to what the actors did.
  */
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { Cluster, clusterSkipReason, eventually, FAST, hold } from "../support/cluster-fixture.js";
-import { killAllNodes } from "../support/node-process.js";
-import { RedisServer } from "../support/redis-server.js";
+import {
+  Cluster,
+  clusterSkipReason,
+  eventually,
+  FAST,
+  hold,
+  redisForThisFile,
+} from "../support/cluster-fixture.js";
 import { readMembers } from "../support/redis-state.js";
 
 const skip = clusterSkipReason();
-let redis: RedisServer;
-
-before(async () => {
-  if (skip === undefined) redis = await RedisServer.start();
-});
-after(async () => {
-  await killAllNodes();
-  await redis?.stop();
-});
+const redis = redisForThisFile();
 
 async function admin<T>(run: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  const client = new Redis(redis.server.url, { maxRetriesPerRequest: 1 });
   try {
     return await run(client);
   } finally {
@@ -58,7 +55,7 @@ async function churn(c: Cluster, nodes: readonly string[], rounds: number): Prom
 
 describe("a replica built during a stream of writes", { skip }, () => {
   it("neither loses nor double-applies a change", { timeout: 60_000 }, async () => {
-    const c = await Cluster.start(redis.url, ["n1", "n2"]);
+    const c = await Cluster.start(redis.server.url, ["n1", "n2"]);
     await c.createGroup("n1", "g");
     for (const node of ["n1", "n2"]) await c.spawn(node, ...[0, 1, 2, 3, 4].map((i) => `${node}-c${i}`));
     const joiner = async () => {
@@ -74,7 +71,7 @@ describe("a replica built during a stream of writes", { skip }, () => {
 
 describe("a command connection killed during a burst of joins", { skip }, () => {
   it("ends with the state the actors made; retried writes change nothing", { timeout: 60_000 }, async () => {
-    const c = await Cluster.start(redis.url, ["n1", "n2", "n3"]);
+    const c = await Cluster.start(redis.server.url, ["n1", "n2", "n3"]);
     const { scope } = c;
     await c.createGroup("n1", "g");
     const ids = Array.from({ length: 40 }, (_, i) => `a${i}`);
@@ -104,7 +101,7 @@ describe("a command connection killed during a burst of joins", { skip }, () => 
 
 describe("a slow node cut by Redis's pub/sub output limit", { skip }, () => {
   it("comes back, and loses no membership change", { timeout: 60_000 }, async () => {
-    const c = await Cluster.start(redis.url, ["n1", "n2", "n3"]);
+    const c = await Cluster.start(redis.server.url, ["n1", "n2", "n3"]);
     const { scope } = c;
     await c.createGroup("n1", "g");
     for (const node of ["n1", "n2", "n3"]) {
@@ -152,7 +149,7 @@ describe("a slow node cut by Redis's pub/sub output limit", { skip }, () => {
 
 describe("joins racing a delete and re-create of their group", { skip }, () => {
   it("never leave a member of the old group in the new one", { timeout: 60_000 }, async () => {
-    const c = await Cluster.start(redis.url, ["n1", "n2", "n3"]);
+    const c = await Cluster.start(redis.server.url, ["n1", "n2", "n3"]);
     const { scope } = c;
     await c.createGroup("n1", "g");
     await c.spawn("n2", "x", "y");

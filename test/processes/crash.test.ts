@@ -5,27 +5,17 @@
  * for the timeout and without double members.
  */
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
-import { Cluster, clusterSkipReason, FAST } from "../support/cluster-fixture.js";
-import { killAllNodes } from "../support/node-process.js";
-import { RedisServer } from "../support/redis-server.js";
+import { describe, it } from "node:test";
+import { Cluster, clusterSkipReason, FAST, redisForThisFile } from "../support/cluster-fixture.js";
 
 const skip = clusterSkipReason();
-let redis: RedisServer;
-
-before(async () => {
-  if (skip === undefined) redis = await RedisServer.start();
-});
-after(async () => {
-  await killAllNodes();
-  await redis?.stop();
-});
+const redis = redisForThisFile();
 
 describe("a crashed node", { skip }, () => {
   it("leaves every view within nodeTimeoutMs plus a heartbeat, never before the timeout", {
     timeout: 60_000,
   }, async (t) => {
-    const c = await Cluster.start(redis.url, ["n1", "n2", "n3"]);
+    const c = await Cluster.start(redis.server.url, ["n1", "n2", "n3"]);
     await c.createGroup("n1", "g");
     await c.createGroup("n2", "h");
     for (const node of ["n1", "n2", "n3"]) {
@@ -63,7 +53,7 @@ describe("a crashed node", { skip }, () => {
 describe("a node restarted at once with the same nodeId", { skip }, () => {
   it("replaces its previous incarnation without waiting for the timeout", { timeout: 60_000 }, async (t) => {
     // A long timeout: were the old incarnation reaped by timeout, this test would time out.
-    const c = await Cluster.start(redis.url, ["n1", "n2", "n3"], {
+    const c = await Cluster.start(redis.server.url, ["n1", "n2", "n3"], {
       heartbeatIntervalMs: 150,
       nodeTimeoutMs: 20_000,
     });

@@ -6,27 +6,18 @@
  * leaves every group everywhere (case 16).
  */
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
-import { Cluster, clusterSkipReason, eventually } from "../support/cluster-fixture.js";
-import { killAllNodes, RemoteError } from "../support/node-process.js";
-import { RedisServer } from "../support/redis-server.js";
+import { describe, it } from "node:test";
+import { Cluster, clusterSkipReason, eventually, redisForThisFile } from "../support/cluster-fixture.js";
+import { RemoteError } from "../support/node-process.js";
 
 const skip = clusterSkipReason();
-let redis: RedisServer;
-
-before(async () => {
-  if (skip === undefined) redis = await RedisServer.start();
-});
-after(async () => {
-  await killAllNodes();
-  await redis?.stop();
-});
+const redis = redisForThisFile();
 
 const NODES = ["n1", "n2", "n3"] as const;
 
 describe("publish right after a visible join, from another node", { skip }, () => {
   it("addresses and reaches the new member every time", { timeout: 60_000 }, async () => {
-    const c = await Cluster.start(redis.url, NODES);
+    const c = await Cluster.start(redis.server.url, NODES);
     const { scope } = c;
     await c.createGroup("n1", "g");
     for (let i = 0; i < 12; i++) {
@@ -57,7 +48,7 @@ describe("cross-node delivery", { skip }, () => {
   it("keeps each publisher's order, delivers each message once, and reports recipients per node", {
     timeout: 60_000,
   }, async () => {
-    const c = await Cluster.start(redis.url, NODES);
+    const c = await Cluster.start(redis.server.url, NODES);
     const { scope } = c;
     await c.createGroup("n1", "g");
     for (const node of NODES) {
@@ -124,7 +115,7 @@ describe("deleteGroup on one node", { skip }, () => {
   it("removes the group and its members on every node; made again, it starts empty", {
     timeout: 60_000,
   }, async () => {
-    const c = await Cluster.start(redis.url, NODES);
+    const c = await Cluster.start(redis.server.url, NODES);
     const { scope } = c;
     await c.createGroup("n1", "g");
     for (const node of NODES) {
@@ -150,7 +141,7 @@ describe("deleteGroup on one node", { skip }, () => {
 
 describe("an actor that stops", { skip }, () => {
   it("leaves every one of its groups on every node", { timeout: 60_000 }, async () => {
-    const c = await Cluster.start(redis.url, NODES);
+    const c = await Cluster.start(redis.server.url, NODES);
     await c.spawn("n1", "busy", "stays");
     for (let i = 0; i < 20; i++) {
       await c.createGroup(NODES[i % 3]!, `g${i}`);

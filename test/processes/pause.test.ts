@@ -6,25 +6,16 @@
  * resolves once that node is reaped.
  */
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
-import { Cluster, clusterSkipReason, FAST, hold } from "../support/cluster-fixture.js";
-import { killAllNodes, RemoteError } from "../support/node-process.js";
-import { RedisServer } from "../support/redis-server.js";
+import { describe, it } from "node:test";
+import { Cluster, clusterSkipReason, FAST, hold, redisForThisFile } from "../support/cluster-fixture.js";
+import { RemoteError } from "../support/node-process.js";
 
 const skip = clusterSkipReason();
-let redis: RedisServer;
-
-before(async () => {
-  if (skip === undefined) redis = await RedisServer.start();
-});
-after(async () => {
-  await killAllNodes();
-  await redis?.stop();
-});
+const redis = redisForThisFile();
 
 /** Three nodes, group g, two members on each. */
 async function threeNodes(joinVisibilityTimeoutMs?: Record<string, number>): Promise<Cluster> {
-  const c = await Cluster.start(redis.url, []);
+  const c = await Cluster.start(redis.server.url, []);
   for (const node of ["n1", "n2", "n3"]) {
     const visibility = joinVisibilityTimeoutMs?.[node];
     await c.startNode(node, visibility === undefined ? {} : { joinVisibilityTimeoutMs: visibility });

@@ -4,26 +4,16 @@
  * and nobody is evicted by the restart.
  */
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
-import { Cluster, clusterSkipReason } from "../support/cluster-fixture.js";
-import { killAllNodes } from "../support/node-process.js";
-import { RedisServer } from "../support/redis-server.js";
+import { describe, it } from "node:test";
+import { Cluster, clusterSkipReason, redisForThisFile } from "../support/cluster-fixture.js";
 
 const skip = clusterSkipReason();
-let redis: RedisServer;
-
-before(async () => {
-  if (skip === undefined) redis = await RedisServer.start({ appendOnly: true });
-});
-after(async () => {
-  await killAllNodes();
-  await redis?.stop();
-});
+const redis = redisForThisFile({ appendOnly: true });
 
 describe("a Redis restart with appendonly", { skip }, () => {
   it("keeps every group and membership and evicts nobody", { timeout: 60_000 }, async () => {
     const nodes = ["n1", "n2", "n3"];
-    const c = await Cluster.start(redis.url, nodes);
+    const c = await Cluster.start(redis.server.url, nodes);
     await c.createGroup("n1", "g");
     await c.createGroup("n2", "empty");
     await c.createGroup("n3", "gone");
@@ -34,7 +24,7 @@ describe("a Redis restart with appendonly", { skip }, () => {
     await c.deleteGroup("n1", "gone");
     await c.converged();
     const since = Date.now();
-    await redis.restart();
+    await redis.server.restart();
     await c.converged(20_000);
     const actors = nodes.map((node) => `${node}-a`);
     for (const node of nodes)

@@ -5,28 +5,25 @@
  * evicts nobody. After each, every replica equals Redis and what the actors did.
  */
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { Cluster, clusterSkipReason, eventually, FAST, hold } from "../support/cluster-fixture.js";
-import { killAllNodes } from "../support/node-process.js";
-import { RedisServer } from "../support/redis-server.js";
+import {
+  Cluster,
+  clusterSkipReason,
+  eventually,
+  FAST,
+  hold,
+  redisForThisFile,
+} from "../support/cluster-fixture.js";
 
 const skip = clusterSkipReason();
-let redis: RedisServer;
-
-before(async () => {
-  if (skip === undefined) redis = await RedisServer.start();
-});
-after(async () => {
-  await killAllNodes();
-  await redis?.stop();
-});
+const redis = redisForThisFile();
 
 const NODES = ["n1", "n2", "n3"];
 
 /** Three nodes, groups g and h, members of each node in both. */
 async function threeNodes(): Promise<{ c: Cluster; everyone: string[] }> {
-  const c = await Cluster.start(redis.url, NODES);
+  const c = await Cluster.start(redis.server.url, NODES);
   await c.createGroup("n1", "g");
   await c.createGroup("n2", "h");
   for (const node of NODES) {
@@ -40,7 +37,7 @@ async function threeNodes(): Promise<{ c: Cluster; everyone: string[] }> {
 }
 
 async function admin<T>(run: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  const client = new Redis(redis.server.url, { maxRetriesPerRequest: 1 });
   try {
     return await run(client);
   } finally {
@@ -59,7 +56,7 @@ describe("a Redis restart without persistence", { skip }, () => {
   it("loses no membership of a live node and evicts nobody", { timeout: 60_000 }, async () => {
     const { c, everyone } = await threeNodes();
     const since = Date.now();
-    await redis.restart();
+    await redis.server.restart();
     await c.converged(20_000);
     // A node that finds the store emptied must not drop the others' members before they re-assert.
     await assertNobodyLeft(c, everyone, since);

@@ -11,10 +11,11 @@
  * failure is reported with the last mismatch it saw, so the test says what diverged.
  */
 import { deepStrictEqual } from "node:assert/strict";
+import { after, before } from "node:test";
 import type { Scope } from "../../src/index.js";
 import { freshScope } from "./helpers.js";
 import { killAllNodes, NodeProcess, type StartOptions } from "./node-process.js";
-import { redisSkipReason } from "./redis-server.js";
+import { RedisServer, type RedisServerOptions, redisSkipReason } from "./redis-server.js";
 import { readGroups, readMembers } from "./redis-state.js";
 
 export interface Timings {
@@ -250,4 +251,25 @@ export function hold(ms: number): Promise<void> {
 /** Undefined when multi-process tests can run; otherwise why not (said loudly). */
 export function clusterSkipReason(): string | undefined {
   return redisSkipReason();
+}
+
+/**
+ * A redis-server of this test file's own: started before its tests (unless Redis tests
+ * are skipped), and after them every node process is killed and the server stopped.
+ */
+export function redisForThisFile(options: RedisServerOptions = {}): { readonly server: RedisServer } {
+  let server: RedisServer | undefined;
+  before(async () => {
+    if (clusterSkipReason() === undefined) server = await RedisServer.start(options);
+  });
+  after(async () => {
+    await killAllNodes();
+    await server?.stop();
+  });
+  return {
+    get server(): RedisServer {
+      if (server === undefined) throw new Error("the file's redis-server has not started");
+      return server;
+    },
+  };
 }
