@@ -33,6 +33,14 @@ export interface RemoteMessage {
   readonly exclude: readonly ActorId[];
 }
 
+/** Consecutive messages from one node for one group with the same topic and `exclude`, in order. */
+export interface RemoteRun {
+  readonly group: GroupName;
+  readonly messages: readonly unknown[];
+  readonly topic: string | undefined;
+  readonly exclude: readonly ActorId[];
+}
+
 /** What a backend reports into: this node's replica of every scope it has opened. */
 export interface ReplicaSink {
   groupCreated(scope: Scope, record: GroupRecord): void;
@@ -56,8 +64,8 @@ export interface ReplicaSink {
     settled?: ReadonlySet<NodeId>,
   ): void;
   nodeDown(nodeId: NodeId): void;
-  /** A message published on another node, for this node's matching members. */
-  deliver(scope: Scope, message: RemoteMessage): void;
+  /** Messages published on another node, for this node's matching members, in order. */
+  deliver(scope: Scope, run: RemoteRun): void;
   /** This node's own memberships of a scope, for re-assertion after a reconnect. */
   localMemberships(scope: Scope): MembershipRecord[];
 }

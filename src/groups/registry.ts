@@ -6,8 +6,8 @@
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { Scope } from "../errors.js";
 import { type NodeId, scopeKey } from "../names.js";
-import type { GroupRecord, MembershipRecord, RemoteMessage, ReplicaSink } from "./backend.js";
-import type { GroupState } from "./group-state.js";
+import type { GroupRecord, MembershipRecord, RemoteRun, ReplicaSink } from "./backend.js";
+import type { Audience, GroupState } from "./group-state.js";
 import { ScopeMembership } from "./membership.js";
 import { type GroupsHost, ProcessGroups } from "./process-groups.js";
 
@@ -113,24 +113,37 @@ export class GroupsRegistry implements ReplicaSink {
     for (const { index } of this.#scopes.values()) index.removeNode(nodeId);
   }
 
-  deliver(scope: Scope, message: RemoteMessage): void {
-    const entry = this.#scopes.get(scopeKey(scope));
-    let group = entry?.index.get(message.group);
-    if (this.#sealed.size > 0 || this.#tombstones.size > 0) {
-      const key = `${scopeKey(scope)}\n${message.group}`;
-      if (this.#sealed.has(key)) return;
-      group ??= this.#tombstones.get(key);
+  deliver(scope: Scope, run: RemoteRun): void {
+    const key = scopeKey(scope);
+    const index = this.#scopes.get(key)?.index;
+    const { messages, topic } = run;
+    const path = topic?.split(".");
+    const excluded = run.exclude.length > 0 ? new Set(run.exclude) : null;
+    const dispatcher = this.#host.runtime.dispatcher;
+    let last: GroupState | undefined;
+    let audience: Audience | undefined;
+    let cells: readonly ActorCell[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      // Looked up for every message: a member's behaviour runs inside fanOut and may
+      // change the group (leave, stop) before the next message of the run.
+      let group = index?.get(run.group);
+      if (this.#sealed.size > 0 || this.#tombstones.size > 0) {
+        const groupKey = `${key}\n${run.group}`;
+        if (this.#sealed.has(groupKey)) return;
+        group ??= this.#tombstones.get(groupKey);
+      }
+      if (group === undefined) return;
+      // everyone() is cached until the membership changes, so the same object means the
+      // same audience: its cells (less `exclude`) are reused; a topic is matched each time.
+      const everyone = group.everyone();
+      if (path !== undefined || group !== last || everyone !== audience) {
+        last = group;
+        audience = everyone;
+        cells = (path === undefined ? everyone : group.matching(path)).cells;
+        if (excluded !== null) cells = cells.filter((cell) => !excluded.has(cell.id));
+      }
+      if (cells.length > 0) dispatcher.fanOut(cells, messages[i], run.group, topic, null);
     }
-    if (group === undefined) return;
-    const audience =
-      message.topic === undefined ? group.everyone() : group.matching(message.topic.split("."));
-    let cells = audience.cells;
-    if (message.exclude.length > 0) {
-      const excluded = new Set(message.exclude);
-      cells = cells.filter((cell) => !excluded.has(cell.id));
-    }
-    if (cells.length > 0)
-      this.#host.runtime.dispatcher.fanOut(cells, message.message, message.group, message.topic, null);
   }
 
   localMemberships(scope: Scope): MembershipRecord[] {

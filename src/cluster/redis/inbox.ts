@@ -47,9 +47,9 @@ export class Inbox {
       }
       const batch = decodeBatch(raw, this.host.nodeId);
       if (batch.length > 0) this.received++;
-      for (const { scopeId, message } of batch) {
+      for (const { scopeId, run } of batch) {
         const replica = this.host.replicas.get(scopeId);
-        if (replica !== undefined) this.host.sink.deliver(replica.scope, message);
+        if (replica !== undefined) this.host.sink.deliver(replica.scope, run);
       }
     } catch (error) {
       this.host.report(error);

@@ -16,23 +16,36 @@
  * node drops the echo of its own publishes (it delivered them locally already).
  *
  * A message is encoded once, when it is published (a payload too large or not JSON is
- * refused before anything is delivered), as `[scopeId, group, topic|null, exclude,
- * message]`. Delivery is at most once, like Redis pub/sub: a failed PUBLISH is reported,
- * never retried.
+ * refused before anything is delivered), as its header `scopeId, group, topic|null,
+ * exclude` and its body. Consecutive messages of a batch with the same header form a
+ * run, sent with the header once: `<sender>\n2[[scopeId, group, topic, exclude,
+ * [message…]], …]` (format 2; the receiver then looks up the group and its audience
+ * once per run). Format 1, `<sender>\n[[scopeId, group, topic, exclude, message], …]`,
+ * is still read. Anything malformed is skipped. Delivery is at most once, like Redis
+ * pub/sub: a failed PUBLISH is reported, never retried.
  */
 import type { Redis } from "ioredis";
 import { InvalidArgumentError, PayloadTooLargeError, type Scope } from "../../errors.js";
-import type { RemoteMessage } from "../../groups/backend.js";
+import type { RemoteMessage, RemoteRun } from "../../groups/backend.js";
 import { scopeKey } from "../../names.js";
 
 // A batch this large goes at once instead of waiting for the end of the turn.
 const FLUSH_BYTES = 256 * 1024;
 
+// A run: consecutive messages of a batch with the same header, which is sent once.
+interface Run {
+  readonly header: string;
+  readonly bodies: string[];
+}
+
 interface Batch {
   readonly channel: string;
-  readonly parts: string[];
+  readonly runs: Run[];
   bytes: number;
 }
+
+// Shared by every run without exclusions (most of them): nothing to filter or allocate.
+const NO_EXCLUDE: readonly string[] = Object.freeze([]);
 
 export interface OutboxStats {
   wireMessages: number;
@@ -69,17 +82,23 @@ export class Outbox {
       }
     }
     const topic = message.topic === undefined ? "null" : JSON.stringify(message.topic);
-    return `[${JSON.stringify(scopeKey(scope))},${JSON.stringify(message.group)},${topic},${JSON.stringify(message.exclude)},${body}]`;
+    const exclude = message.exclude.length === 0 ? "[]" : JSON.stringify(message.exclude);
+    // JSON escapes every newline inside strings, so the first newline ends the header.
+    return `${JSON.stringify(scopeKey(scope))},${JSON.stringify(message.group)},${topic},${exclude}\n${body}`;
   }
 
   /** Queues an encoded message for a channel; it leaves at the end of this turn. */
   send(encoded: string, channel: string): void {
     let batch = this.#batches.at(-1);
     if (batch === undefined || batch.channel !== channel) {
-      batch = { channel, parts: [], bytes: 0 };
+      batch = { channel, runs: [], bytes: 0 };
       this.#batches.push(batch);
     }
-    batch.parts.push(encoded);
+    const split = encoded.indexOf("\n");
+    const header = encoded.slice(0, split);
+    const run = batch.runs.at(-1);
+    if (run !== undefined && run.header === header) run.bodies.push(encoded.slice(split + 1));
+    else batch.runs.push({ header, bodies: [encoded.slice(split + 1)] });
     batch.bytes += encoded.length;
     this.stats.messages++;
     if (batch.bytes >= FLUSH_BYTES) this.flush();
@@ -94,7 +113,12 @@ export class Outbox {
     this.#batches = [];
     for (const batch of batches) {
       this.stats.wireMessages++;
-      this.connection.publish(batch.channel, `${this.nodeId}\n[${batch.parts.join(",")}]`).catch(this.report);
+      let wire = `${this.nodeId}\n2[`;
+      for (let i = 0; i < batch.runs.length; i++) {
+        const run = batch.runs[i]!;
+        wire += `${i === 0 ? "" : ","}[${run.header},[${run.bodies.join(",")}]]`;
+      }
+      this.connection.publish(batch.channel, `${wire}]`).catch(this.report);
     }
   }
 
@@ -106,30 +130,33 @@ export class Outbox {
   }
 }
 
-/** One message of a wire batch, parsed; null if it is malformed. */
+/** One run of a wire batch, parsed. */
 export interface Inbound {
   readonly scopeId: string;
-  readonly message: RemoteMessage;
+  readonly run: RemoteRun;
 }
 
-/** The messages of a wire batch, or none when `self` sent it. */
+/** The runs of a wire batch (format 2 or 1), or none when `self` sent it; malformed parts are skipped. */
 export function decodeBatch(raw: string, self: string): Inbound[] {
   const newline = raw.indexOf("\n");
   if (newline < 0 || raw.slice(0, newline) === self) return [];
-  const value: unknown = JSON.parse(raw.slice(newline + 1));
+  const runs = raw.charCodeAt(newline + 1) === 50; // "2": one header per run
+  const value: unknown = JSON.parse(runs ? raw.slice(newline + 2) : raw.slice(newline + 1));
   if (!Array.isArray(value)) return [];
   const out: Inbound[] = [];
   for (const item of value) {
     if (!Array.isArray(item) || item.length !== 5) continue;
-    const [scopeId, group, topic, exclude, message] = item as unknown[];
+    const [scopeId, group, topic, exclude, messages] = item as unknown[];
     if (typeof scopeId !== "string" || typeof group !== "string" || !Array.isArray(exclude)) continue;
+    if (runs && (!Array.isArray(messages) || messages.length === 0)) continue;
     out.push({
       scopeId,
-      message: {
+      run: {
         group,
-        message,
+        messages: runs ? (messages as unknown[]) : [messages],
         topic: typeof topic === "string" ? topic : undefined,
-        exclude: exclude.filter((x): x is string => typeof x === "string"),
+        exclude:
+          exclude.length === 0 ? NO_EXCLUDE : exclude.filter((x): x is string => typeof x === "string"),
       },
     });
   }
