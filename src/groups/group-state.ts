@@ -111,6 +111,8 @@ export interface Audience {
 }
 
 const NO_REMOTE: ReadonlyMap<NodeId, number> = new Map();
+// Where the trie collects the members of one topic publish; emptied after each.
+const SCRATCH: (FilteredLocalMember | RemoteMember)[] = [];
 
 export class GroupState {
   // actor id → membership: join, leave and look-up in O(1).
@@ -216,9 +218,15 @@ export class GroupState {
   matching(topic: readonly string[]): Audience {
     if (this.#trie.size === 0) return this.everyone();
     const unfiltered = (this.#unfilteredAudience ??= buildAudience(this.#unfiltered!.values()));
-    const matched: (FilteredLocalMember | RemoteMember)[] = [];
-    if (this.#trie.collect(topic, matched) === 0) return unfiltered;
-    return new MatchedAudience(unfiltered, matched);
+    // The trie fills a scratch array reused by every publish; MatchedAudience copies
+    // out what it keeps before returning, so nothing holds the scratch afterwards.
+    const matched = SCRATCH;
+    try {
+      if (this.#trie.collect(topic, matched) === 0) return unfiltered;
+      return new MatchedAudience(unfiltered, matched);
+    } finally {
+      matched.length = 0;
+    }
   }
 
   #add(
@@ -315,44 +323,63 @@ function buildAudience(members: Iterable<Member>): Audience {
 }
 
 // The audience of one topic publish: the unfiltered members plus those the trie found.
-// The cells are built at once (delivery needs them); ids and the per-node counts only
-// if someone reads them.
+// The cells are built at once, in one array (delivery needs them, and a queued
+// delivery keeps them); ids and the per-node counts only if someone reads them. When
+// no member is remote the cells alone give the ids, in order, so the matched members
+// are kept only when some are remote.
 class MatchedAudience implements Audience {
   readonly cells: readonly ActorCell[];
   readonly remoteCount: number;
   #ids: readonly ActorId[] | null = null;
   #remote: ReadonlyMap<NodeId, number> | null = null;
   readonly #base: Audience;
-  readonly #matched: readonly Member[];
+  // The matched members, copied out of the scratch; null when none is remote.
+  readonly #matched: readonly Member[] | null;
 
   constructor(base: Audience, matched: readonly Member[]) {
     this.#base = base;
-    this.#matched = matched;
-    const cells: ActorCell[] = base.cells.length === 0 ? [] : base.cells.slice();
+    const baseCells = base.cells;
+    const cells: ActorCell[] = new Array(baseCells.length + matched.length);
+    let n = 0;
+    for (let i = 0; i < baseCells.length; i++) cells[n++] = baseCells[i]!;
     let remoteCount = base.remoteCount;
     for (let i = 0; i < matched.length; i++) {
       const cell = matched[i]!.cell;
-      if (cell !== null) cells.push(cell);
+      if (cell !== null) cells[n++] = cell;
       else remoteCount++;
     }
+    cells.length = n;
     this.cells = cells;
     this.remoteCount = remoteCount;
+    this.#matched = remoteCount === 0 ? null : matched.slice();
   }
 
   get ids(): readonly ActorId[] {
     if (this.#ids === null) {
-      const ids = this.#base.ids.slice();
-      for (const member of this.#matched) ids.push(member.actorId);
-      this.#ids = ids;
+      const matched = this.#matched;
+      if (matched === null) {
+        // Nobody remote: base cells then matched cells, as base ids then matched ids.
+        const cells = this.cells;
+        const ids: ActorId[] = new Array(cells.length);
+        for (let i = 0; i < cells.length; i++) ids[i] = cells[i]!.id;
+        this.#ids = ids;
+      } else {
+        const ids = this.#base.ids.slice();
+        for (const member of matched) ids.push(member.actorId);
+        this.#ids = ids;
+      }
     }
     return this.#ids;
   }
 
   get remote(): ReadonlyMap<NodeId, number> {
     if (this.#remote === null) {
-      if (this.remoteCount === this.#base.remoteCount) return (this.#remote = this.#base.remote);
+      const matched = this.#matched;
+      if (matched === null || this.remoteCount === this.#base.remoteCount) {
+        return (this.#remote = this.#base.remote);
+      }
       const remote = new Map(this.#base.remote);
-      for (const member of this.#matched) {
+      for (const member of matched) {
         if (member.cell === null) remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
       }
       this.#remote = remote;
