@@ -339,16 +339,17 @@ class MatchedAudience implements Audience {
   constructor(base: Audience, matched: readonly Member[]) {
     this.#base = base;
     const baseCells = base.cells;
-    const cells: ActorCell[] = new Array(baseCells.length + matched.length);
+    let local = 0;
+    for (let i = 0; i < matched.length; i++) if (matched[i]!.cell !== null) local++;
+    // Sized exactly: the array never grows nor shrinks.
+    const cells: ActorCell[] = new Array(baseCells.length + local);
     let n = 0;
     for (let i = 0; i < baseCells.length; i++) cells[n++] = baseCells[i]!;
-    let remoteCount = base.remoteCount;
     for (let i = 0; i < matched.length; i++) {
       const cell = matched[i]!.cell;
       if (cell !== null) cells[n++] = cell;
-      else remoteCount++;
     }
-    cells.length = n;
+    const remoteCount = base.remoteCount + matched.length - local;
     this.cells = cells;
     this.remoteCount = remoteCount;
     this.#matched = remoteCount === 0 ? null : matched.slice();

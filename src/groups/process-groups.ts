@@ -497,18 +497,22 @@ export class ProcessGroups {
 // in one pass over its characters; anything else goes to parseTopic for the exact error.
 function splitPublished(topic: unknown): string[] {
   if (typeof topic === "string" && topic.length > 0 && topic.length <= MAX_TOPIC_LENGTH) {
-    let segments = 1;
+    // Checked and split in the same pass.
+    const segments: string[] = [];
     let start = 0;
     let i = 0;
     for (; i < topic.length; i++) {
       const c = topic.charCodeAt(i);
       if (c === 46 /* . */) {
-        if (i === start) break;
-        segments++;
+        if (i === start || segments.length === MAX_TOPIC_SEGMENTS) break;
+        segments.push(topic.slice(start, i));
         start = i + 1;
       } else if (!isSegmentChar(c)) break;
     }
-    if (i === topic.length && start < i && segments <= MAX_TOPIC_SEGMENTS) return topic.split(".");
+    if (i === topic.length && start < i && segments.length < MAX_TOPIC_SEGMENTS) {
+      segments.push(topic.slice(start));
+      return segments;
+    }
   }
   return parseTopic(topic, "publish");
 }
