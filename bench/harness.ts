@@ -10,6 +10,8 @@
  * A wrong count is a broken benchmark and stops the run.
  */
 
+export { seeded } from "./seeded.js";
+
 /** One side of a comparison: Chorus or a peer, built once and then run repeatedly. */
 export interface Contender {
   readonly name: string;
@@ -136,18 +138,6 @@ export function human(value: number): string {
   if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
   if (value >= 1e3) return `${(value / 1e3).toFixed(2)} k`;
   return value.toFixed(2);
-}
-
-/** A deterministic pseudo-random generator (mulberry32), so every run sees the same data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A counter shared by every subscriber of one contender: what the behaviours handled. */

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import qlobber from "qlobber";
+import { seeded } from "../../bench/seeded.js";
 import type { ActorRef, ActorSystem, ProcessGroups } from "../../src/index.js";
 import { freshScope, newSystem } from "../support/helpers.js";
 
@@ -83,18 +84,6 @@ describe("topic patterns", () => {
   });
 });
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const WORDS = ["a", "b", "c", "d"];
 
 function pattern(next: () => number): string {
@@ -132,7 +121,7 @@ describe("topic matching against qlobber", () => {
     let topics = 0;
     for (let round = 0; round < 40; round++) {
       const seed = 0xc0ffee + round;
-      const next = random(seed);
+      const next = seeded(seed);
       const scope = freshScope();
       const groups: ProcessGroups = system.groups(scope);
       await groups.createGroup("g");
