@@ -8,18 +8,27 @@
  * behaviour has not settled yet) are queued. Messages are processed one at a time, in
  * arrival order, whichever of the two paths they took.
  *
+ * What a delivery reads of an actor (idle or not, its behaviour, its context) lives in
+ * the dispatcher's CellTable, in columns, so a fan-out does not touch this object for
+ * an idle actor; the cell keeps the rest and handles the busy case.
+ *
  * The cell knows nothing of groups; it reports its end to the runtime, which tells
  * whoever listens.
  */
 import type { Scope } from "../errors.js";
 import type { ActorId } from "../names.js";
 import type { ActorRef } from "./actor-ref.js";
+import { BUSY, type CellTable, currentDelivery, IDLE } from "./cell-table.js";
 import { type Delivery, Mailbox, Offer, type OverflowPolicy } from "./mailbox.js";
 
 /** What an actor does with each message. It may be async; the next message waits for it. */
 export type Behaviour<M = unknown> = (message: M, context: ActorContext) => void | Promise<void>;
 
-/** Handed to a behaviour with each message. The same object is reused between messages. */
+/**
+ * Handed to a behaviour with each message. The same object is reused between messages:
+ * `group` and `topic` describe the message being handled, so read them while handling
+ * it (before or after an `await`), not from a callback that runs later.
+ */
 export interface ActorContext {
   /** The actor that is handling the message. */
   readonly self: ActorRef;
@@ -51,24 +60,15 @@ const MESSAGES_PER_TURN = 1_024;
 
 type Settle = () => void;
 
-const IDLE = 0;
-const BUSY = 1;
-const STOPPED = 2;
-type State = typeof IDLE | typeof BUSY | typeof STOPPED;
-
 export class ActorCell {
-  // The fields a delivery reads come first, so that they share the object's first
-  // cache line: a fan-out to 100 000 actors touches each cell once, from memory.
-  // IDLE: not processing and the mailbox is empty. BUSY: a behaviour has been called
-  // and has not settled, or queued messages remain. STOPPED: final.
-  #state: State = IDLE;
+  /** Where the dispatcher's table keeps this actor's state, behaviour and context. */
+  readonly slot: number;
+  readonly #table: CellTable;
   readonly #behaviour: Behaviour;
-  readonly #context: CellContext;
   // Created on first need: most actors are never busy when a message arrives.
   #mailbox: Mailbox | null = null;
-  // The group and topic of the message being handled, which the context reads: writing
-  // them here, in the line a delivery touches anyway, spares touching the context
-  // object. They only change when the next message starts, as the context promises.
+  // The group and topic of the message being handled once it left the delivery loop
+  // (queued, or an async behaviour); within the loop the context reads the loop's own.
   currentGroup: string | undefined = undefined;
   currentTopic: string | undefined = undefined;
   readonly #host: CellHost;
@@ -76,6 +76,8 @@ export class ActorCell {
   readonly #overflow: OverflowPolicy;
   // Where `take` writes the next queued message; made with the mailbox.
   #next: Delivery | null = null;
+  // Set once, when the actor stops; from then on the slot may belong to another actor,
+  // so a stopped cell never reads the table again.
   #stopInfo: StopInfo | null = null;
   droppedCount = 0;
   /**
@@ -98,6 +100,7 @@ export class ActorCell {
     behaviour: Behaviour,
     host: CellHost,
     ref: ActorRef,
+    table: CellTable,
   ) {
     this.id = id;
     this.scope = scope;
@@ -107,11 +110,12 @@ export class ActorCell {
     this.#host = host;
     this.#capacity = capacity;
     this.#overflow = overflow;
-    this.#context = new CellContext(this);
+    this.#table = table;
+    this.slot = table.allocate(this, behaviour, new CellContext(this));
   }
 
   get isStopped(): boolean {
-    return this.#state === STOPPED;
+    return this.#stopInfo !== null;
   }
 
   get stopInfo(): StopInfo | null {
@@ -129,14 +133,15 @@ export class ActorCell {
   /**
    * Hands a message to the actor: runs the behaviour now if the actor is idle, queues
    * it otherwise. Returns how the mailbox took it; a stopped actor drops everything.
+   * The dispatcher's loop does the idle case itself, from the table; this is the way
+   * for a busy actor and for a direct send.
    */
   deliver(message: unknown, group: string | undefined, topic: string | undefined): Offer {
-    const state = this.#state;
-    if (state === IDLE) {
+    if (this.#stopInfo !== null) return Offer.Dropped;
+    if (this.#table.states[this.slot] === IDLE) {
       this.#handle(message, group, topic);
       return Offer.Queued;
     }
-    if (state === STOPPED) return Offer.Dropped;
     if (this.#mailbox === null) {
       this.#mailbox = new Mailbox(this.#capacity, this.#overflow);
       this.#next = { message: undefined, group: undefined, topic: undefined };
@@ -148,37 +153,50 @@ export class ActorCell {
 
   /** True when `host` made this cell and it has not stopped. */
   isHostedBy(host: CellHost): boolean {
-    return this.#host === host && this.#state !== STOPPED;
+    return this.#host === host && this.#stopInfo === null;
   }
 
   /** Marks the cell stopped and forgets its queue; the runtime does the rest. */
   markStopped(info: StopInfo): boolean {
-    if (this.#state === STOPPED) return false;
-    this.#state = STOPPED;
+    if (this.#stopInfo !== null) return false;
     this.#stopInfo = info;
+    this.#table.release(this.slot);
     this.#mailbox?.clear();
     return true;
   }
 
-  // Runs one message on an idle actor. Only the dispatcher calls `deliver`, and it never
-  // delivers while a delivery is in progress (a publish from a behaviour is queued), so
-  // nothing can reach this actor while a synchronous behaviour runs: the cell stays
-  // IDLE, and is not written at all unless the group or topic changed or the behaviour
-  // returned a promise. A fan-out to 100 000 actors then only reads their cells, which
-  // spares writing every cache line back to memory.
+  /** The behaviour threw on a message handed to it by the delivery loop. */
+  failed(error: unknown): void {
+    this.#host.actorFailed(this, error);
+  }
+
+  /**
+   * The behaviour returned a promise on a message handed to it by the delivery loop:
+   * the actor is busy until it settles (unless it stopped meanwhile), and the context
+   * keeps the message's group and topic for the rest of the behaviour.
+   */
+  wentAsync(pending: PromiseLike<void>, group: string | undefined, topic: string | undefined): void {
+    this.currentGroup = group;
+    this.currentTopic = topic;
+    if (this.#stopInfo === null) this.#table.states[this.slot] = BUSY;
+    pending.then(this.#settled, this.#rejected);
+  }
+
+  // Runs one message on an idle actor, outside the delivery loop (a direct send). Only
+  // the dispatcher delivers, never while a delivery is in progress, so nothing can reach
+  // this actor while a synchronous behaviour runs: it stays IDLE.
   #handle(message: unknown, group: string | undefined, topic: string | undefined): void {
-    if (group !== this.currentGroup) this.currentGroup = group;
-    if (topic !== this.currentTopic) this.currentTopic = topic;
+    this.currentGroup = group;
+    this.currentTopic = topic;
     let result: unknown;
     try {
-      result = this.#behaviour(message, this.#context);
+      result = this.#behaviour(message, this.#table.contexts[this.slot]!);
     } catch (error) {
       this.#host.actorFailed(this, error);
       return;
     }
     if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
-      // Busy until it settles (unless the behaviour stopped the actor meanwhile).
-      if (!this.#hasStopped()) this.#state = BUSY;
+      if (this.#stopInfo === null) this.#table.states[this.slot] = BUSY;
       (result as PromiseLike<void>).then(this.#settled, this.#rejected);
     }
   }
@@ -187,14 +205,15 @@ export class ActorCell {
   // behaviours complete synchronously. An async behaviour ends the loop; its settlement
   // resumes it.
   #run(message: unknown, group: string | undefined, topic: string | undefined): void {
+    const context = this.#table.contexts[this.slot]!;
     let turn = 0;
     for (;;) {
-      this.#state = BUSY;
+      this.#table.states[this.slot] = BUSY;
       this.currentGroup = group;
       this.currentTopic = topic;
       let result: unknown;
       try {
-        result = this.#behaviour(message, this.#context);
+        result = this.#behaviour(message, context);
       } catch (error) {
         this.#host.actorFailed(this, error);
         result = undefined;
@@ -207,7 +226,7 @@ export class ActorCell {
       if (this.#hasStopped()) return;
       const mailbox = this.#mailbox;
       if (mailbox === null || mailbox.size === 0) {
-        this.#state = IDLE;
+        this.#table.states[this.slot] = IDLE;
         return;
       }
       const next = this.#next!;
@@ -228,18 +247,18 @@ export class ActorCell {
   // A method rather than a comparison inline: the behaviour can change the state
   // behind the compiler's back.
   #hasStopped(): boolean {
-    return this.#state === STOPPED;
+    return this.#stopInfo !== null;
   }
 
   #resume(message: unknown, group: string | undefined, topic: string | undefined): void {
-    if (this.#state !== STOPPED) this.#run(message, group, topic);
+    if (this.#stopInfo === null) this.#run(message, group, topic);
   }
 
   readonly #settled: Settle = () => {
-    if (this.#state === STOPPED) return;
+    if (this.#stopInfo !== null) return;
     const mailbox = this.#mailbox;
     if (mailbox === null || mailbox.size === 0) {
-      this.#state = IDLE;
+      this.#table.states[this.slot] = IDLE;
       return;
     }
     const next = this.#next!;
@@ -263,9 +282,9 @@ class CellContext implements ActorContext {
     return this.#cell.ref;
   }
   get group(): string | undefined {
-    return this.#cell.currentGroup;
+    return currentDelivery.context === this ? currentDelivery.group : this.#cell.currentGroup;
   }
   get topic(): string | undefined {
-    return this.#cell.currentTopic;
+    return currentDelivery.context === this ? currentDelivery.topic : this.#cell.currentTopic;
   }
 }

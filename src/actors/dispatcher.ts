@@ -12,51 +12,58 @@
  * ActorCell relies on that to run a synchronous behaviour without marking its actor
  * busy (nothing can reach the actor until the behaviour returns).
  *
+ * A fan-out is given slots of the CellTable, not actors: for an idle member the loop
+ * reads its state, behaviour and context from the table's columns and calls the
+ * behaviour itself; only a busy member's cell is touched, to queue the message.
+ *
  * A burst of queued jobs yields to the event loop after a budget of deliveries, so
  * actors that keep publishing to each other cannot starve timers and I/O.
  */
 import type { ActorCell } from "./actor-cell.js";
+import { CellTable, currentDelivery, IDLE } from "./cell-table.js";
 import { Offer } from "./mailbox.js";
 
 /** Deliveries made in one turn of the event loop before queued jobs wait for the next. */
 const DELIVERIES_PER_TURN = 65_536;
 
+/** Slots of the CellTable to deliver to; never mutated once handed over. */
+export type Slots = Int32Array;
+
 interface Job {
-  readonly targets: readonly ActorCell[];
+  readonly slots: Slots;
   readonly message: unknown;
   readonly group: string | undefined;
   readonly topic: string | undefined;
-  readonly exclude: ReadonlySet<ActorCell> | null;
-  /** Only for a direct send: how the single target's mailbox took the message. */
+  /** Only for a direct send: the single target, and how its mailbox took the message. */
+  readonly target: ActorCell | null;
   readonly settle: ((outcome: Offer) => void) | null;
 }
 
+const NO_SLOTS: Slots = new Int32Array(0);
+
 export class Dispatcher {
+  /** Every live actor's delivery state; the runtime's cells take their slots here. */
+  readonly table = new CellTable();
   #active = false;
   readonly #queue: (Job | undefined)[] = [];
   #head = 0;
   #scheduled: NodeJS.Immediate | null = null;
   #closed = false;
 
-  /** Delivers to every target not in `exclude`, now or after the deliveries queued before it. */
-  fanOut(
-    targets: readonly ActorCell[],
-    message: unknown,
-    group: string | undefined,
-    topic: string | undefined,
-    exclude: ReadonlySet<ActorCell> | null,
-  ): void {
+  /** Delivers to every slot, now or after the deliveries queued before it. */
+  fanOut(slots: Slots, message: unknown, group: string | undefined, topic: string | undefined): void {
     if (this.#active || this.#head < this.#queue.length) {
-      this.#enqueue({ targets, message, group, topic, exclude, settle: null });
+      this.#enqueue({ slots, message, group, topic, target: null, settle: null });
       return;
     }
     this.#active = true;
     try {
-      deliverAll(targets, message, group, topic, exclude);
+      deliverAll(this.table, slots, message, group, topic);
     } finally {
       this.#active = false;
     }
     if (this.#head < this.#queue.length) this.#drain();
+    else if (this.table.hasReleased) this.table.recycle();
   }
 
   /**
@@ -65,14 +72,7 @@ export class Dispatcher {
    */
   send(target: ActorCell, message: unknown, settle: (outcome: Offer) => void): void {
     if (this.#active || this.#head < this.#queue.length) {
-      this.#enqueue({
-        targets: [target],
-        message,
-        group: undefined,
-        topic: undefined,
-        exclude: null,
-        settle,
-      });
+      this.#enqueue({ slots: NO_SLOTS, message, group: undefined, topic: undefined, target, settle });
       return;
     }
     this.#active = true;
@@ -84,6 +84,7 @@ export class Dispatcher {
     }
     settle(outcome);
     if (this.#head < this.#queue.length) this.#drain();
+    else if (this.table.hasReleased) this.table.recycle();
   }
 
   /** Drops whatever is queued and stops scheduling; used at shutdown. */
@@ -117,11 +118,12 @@ export class Dispatcher {
       while (this.#head < queue.length && budget > 0) {
         const job = queue[this.#head]!;
         queue[this.#head++] = undefined;
-        budget -= job.targets.length;
-        if (job.settle !== null) {
-          job.settle(job.targets[0]!.deliver(job.message, undefined, undefined));
+        if (job.target !== null) {
+          budget -= 1;
+          job.settle!(job.target.deliver(job.message, undefined, undefined));
         } else {
-          deliverAll(job.targets, job.message, job.group, job.topic, job.exclude);
+          budget -= job.slots.length;
+          deliverAll(this.table, job.slots, job.message, job.group, job.topic);
         }
       }
     } finally {
@@ -129,6 +131,7 @@ export class Dispatcher {
       if (this.#head === queue.length) {
         queue.length = 0;
         this.#head = 0;
+        if (this.table.hasReleased) this.table.recycle();
       } else if (this.#scheduled === null && !this.#closed) {
         this.#scheduled = setImmediate(this.#drainLater);
       }
@@ -136,20 +139,43 @@ export class Dispatcher {
   }
 }
 
+// The loop every fan-out runs. For an idle member it does what ActorCell would, from
+// the table alone; a busy or stopped member goes to its cell (which queues or drops).
 function deliverAll(
-  targets: readonly ActorCell[],
+  table: CellTable,
+  slots: Slots,
   message: unknown,
   group: string | undefined,
   topic: string | undefined,
-  exclude: ReadonlySet<ActorCell> | null,
 ): void {
-  if (exclude === null) {
-    for (let i = 0; i < targets.length; i++) targets[i]!.deliver(message, group, topic);
-    return;
-  }
-  for (let i = 0; i < targets.length; i++) {
-    const target = targets[i]!;
-    if (!exclude.has(target)) target.deliver(message, group, topic);
+  const behaviours = table.behaviours;
+  const contexts = table.contexts;
+  const current = currentDelivery;
+  current.group = group;
+  current.topic = topic;
+  try {
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      // Re-read every time: a behaviour that spawns actors may grow the table.
+      if (table.states[slot] !== IDLE) {
+        table.cells[slot]?.deliver(message, group, topic);
+        continue;
+      }
+      const context = contexts[slot]!;
+      current.context = context;
+      let result: unknown;
+      try {
+        result = behaviours[slot]!(message, context);
+      } catch (error) {
+        table.cells[slot]!.failed(error);
+        continue;
+      }
+      if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
+        table.cells[slot]!.wentAsync(result as PromiseLike<void>, group, topic);
+      }
+    }
+  } finally {
+    current.context = null;
   }
 }
 

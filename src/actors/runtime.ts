@@ -92,6 +92,7 @@ export class ActorRuntime implements CellHost, RefHost {
       behaviour as Behaviour,
       this,
       ref as ActorRef,
+      this.dispatcher.table,
     );
     ref[CELL] = cell;
     if (actors === undefined) this.#actors.set(key, (actors = new Map()));

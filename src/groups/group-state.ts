@@ -102,6 +102,8 @@ function newMember(
 export interface Audience {
   /** Mailboxes on this node. */
   readonly cells: readonly ActorCell[];
+  /** The same actors as `cells`, in the same order, as the dispatcher's table slots. */
+  readonly slots: Int32Array;
   /** Every member's id, local and remote. */
   readonly ids: readonly ActorId[];
   /** Members per other node. */
@@ -319,7 +321,14 @@ function buildAudience(members: Iterable<Member>): Audience {
       remoteCount++;
     }
   }
-  return { cells, ids, remote: remote ?? NO_REMOTE, remoteCount };
+  return { cells, slots: slotsOf(cells), ids, remote: remote ?? NO_REMOTE, remoteCount };
+}
+
+/** The table slots of `cells`, in order. */
+export function slotsOf(cells: readonly ActorCell[]): Int32Array {
+  const slots = new Int32Array(cells.length);
+  for (let i = 0; i < cells.length; i++) slots[i] = cells[i]!.slot;
+  return slots;
 }
 
 // The audience of one topic publish: the unfiltered members plus those the trie found.
@@ -329,6 +338,7 @@ function buildAudience(members: Iterable<Member>): Audience {
 // are kept only when some are remote.
 class MatchedAudience implements Audience {
   readonly cells: readonly ActorCell[];
+  readonly slots: Int32Array;
   readonly remoteCount: number;
   #ids: readonly ActorId[] | null = null;
   #remote: ReadonlyMap<NodeId, number> | null = null;
@@ -343,14 +353,20 @@ class MatchedAudience implements Audience {
     for (let i = 0; i < matched.length; i++) if (matched[i]!.cell !== null) local++;
     // Sized exactly: the array never grows nor shrinks.
     const cells: ActorCell[] = new Array(baseCells.length + local);
+    const slots = new Int32Array(baseCells.length + local);
+    slots.set(base.slots);
     let n = 0;
     for (let i = 0; i < baseCells.length; i++) cells[n++] = baseCells[i]!;
     for (let i = 0; i < matched.length; i++) {
       const cell = matched[i]!.cell;
-      if (cell !== null) cells[n++] = cell;
+      if (cell !== null) {
+        slots[n] = cell.slot;
+        cells[n++] = cell;
+      }
     }
     const remoteCount = base.remoteCount + matched.length - local;
     this.cells = cells;
+    this.slots = slots;
     this.remoteCount = remoteCount;
     this.#matched = remoteCount === 0 ? null : matched.slice();
   }

@@ -35,7 +35,7 @@ import {
   validateLabels,
 } from "../names.js";
 import type { Backend } from "./backend.js";
-import type { Audience, GroupState } from "./group-state.js";
+import { type Audience, type GroupState, slotsOf } from "./group-state.js";
 import type { ScopeMembership } from "./membership.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { PublishResult } from "./publish-result.js";
@@ -331,7 +331,7 @@ export class ProcessGroups {
         })
       : null;
     if (audience.cells.length > 0) {
-      this.#host.runtime.dispatcher.fanOut(audience.cells, message, name, topic, null);
+      this.#host.runtime.dispatcher.fanOut(audience.slots, message, name, topic);
     }
     const remoteCount = audience.remoteCount;
     if (encoded !== null) backend.forward(this.scope, name, encoded, [...audience.remote.keys()]);
@@ -557,8 +557,10 @@ function without(audience: Audience, group: GroupState, excluded: ReadonlySet<Ac
   }
   let remoteCount = 0;
   for (const count of remote.values()) remoteCount += count;
+  const cells = audience.cells.filter((cell) => !excluded.has(cell.id));
   return {
-    cells: audience.cells.filter((cell) => !excluded.has(cell.id)),
+    cells,
+    slots: slotsOf(cells),
     ids: audience.ids.filter((id) => !excluded.has(id)),
     remote,
     remoteCount,

@@ -7,9 +7,11 @@ import type { ActorCell } from "../actors/actor-cell.js";
 import type { Scope } from "../errors.js";
 import { type NodeId, scopeKey } from "../names.js";
 import type { GroupRecord, MembershipRecord, RemoteRun, ReplicaSink } from "./backend.js";
-import type { Audience, GroupState } from "./group-state.js";
+import { type Audience, type GroupState, slotsOf } from "./group-state.js";
 import { ScopeMembership } from "./membership.js";
 import { type GroupsHost, ProcessGroups } from "./process-groups.js";
+
+const NO_SLOTS = new Int32Array(0);
 
 interface ScopeEntry {
   readonly index: ScopeMembership;
@@ -122,7 +124,7 @@ export class GroupsRegistry implements ReplicaSink {
     const dispatcher = this.#host.runtime.dispatcher;
     let last: GroupState | undefined;
     let audience: Audience | undefined;
-    let cells: readonly ActorCell[] = [];
+    let slots: Int32Array = NO_SLOTS;
     for (let i = 0; i < messages.length; i++) {
       // Looked up for every message: a member's behaviour runs inside fanOut and may
       // change the group (leave, stop) before the next message of the run.
@@ -134,15 +136,16 @@ export class GroupsRegistry implements ReplicaSink {
       }
       if (group === undefined) return;
       // everyone() is cached until the membership changes, so the same object means the
-      // same audience: its cells (less `exclude`) are reused; a topic is matched each time.
+      // same audience: its slots (less `exclude`) are reused; a topic is matched each time.
       const everyone = group.everyone();
       if (path !== undefined || group !== last || everyone !== audience) {
         last = group;
         audience = everyone;
-        cells = (path === undefined ? everyone : group.matching(path)).cells;
-        if (excluded !== null) cells = cells.filter((cell) => !excluded.has(cell.id));
+        const chosen = path === undefined ? everyone : group.matching(path);
+        slots =
+          excluded === null ? chosen.slots : slotsOf(chosen.cells.filter((cell) => !excluded.has(cell.id)));
       }
-      if (cells.length > 0) dispatcher.fanOut(cells, messages[i], run.group, topic, null);
+      if (slots.length > 0) dispatcher.fanOut(slots, messages[i], run.group, topic);
     }
   }
 
