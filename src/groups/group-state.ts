@@ -23,6 +23,7 @@
  */
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
+import { TopicCache } from "./topic-cache.js";
 import { type Stamped, TopicTrie } from "./topic-trie.js";
 
 const EVERYTHING: readonly string[] = Object.freeze([]);
@@ -128,6 +129,8 @@ export class GroupState {
   // Caches, dropped on every change and rebuilt by the next publish that needs them.
   #everyone: Audience | null = null;
   #unfilteredAudience: Audience | null = null;
+  // Published topic → its audience, emptied with the caches above.
+  readonly #topics = new TopicCache();
 
   constructor(
     readonly name: GroupName,
@@ -214,21 +217,36 @@ export class GroupState {
   }
 
   /**
-   * The audience of a publish with `topic` (already split): members without a filter
-   * plus those with a matching pattern, each once.
+   * The audience a publish with `topic` reached since the last change, if one did: the
+   * topic is then known to be valid, and needs neither a split nor a match.
    */
-  matching(topic: readonly string[]): Audience {
-    if (this.#trie.size === 0) return this.everyone();
+  published(topic: string): Audience | undefined {
+    return this.#topics.get(topic);
+  }
+
+  /**
+   * The audience of a publish with `topic` (already split): members without a filter
+   * plus those with a matching pattern, each once. Given the topic as published, it is
+   * remembered for `published` until the next change.
+   */
+  matching(segments: readonly string[], topic?: string): Audience {
+    if (this.#trie.size === 0) {
+      const everyone = this.everyone();
+      if (topic !== undefined) this.#topics.set(topic, everyone, false);
+      return everyone;
+    }
     const unfiltered = (this.#unfilteredAudience ??= buildAudience(this.#unfiltered!.values()));
     // The trie fills a scratch array reused by every publish; MatchedAudience copies
     // out what it keeps before returning, so nothing holds the scratch afterwards.
     const matched = SCRATCH;
+    let audience: Audience = unfiltered;
     try {
-      if (this.#trie.collect(topic, matched) === 0) return unfiltered;
-      return new MatchedAudience(unfiltered, matched);
+      if (this.#trie.collect(segments, matched) > 0) audience = new MatchedAudience(unfiltered, matched);
     } finally {
       matched.length = 0;
     }
+    if (topic !== undefined) this.#topics.set(topic, audience, audience !== unfiltered);
+    return audience;
   }
 
   #add(
@@ -304,6 +322,7 @@ export class GroupState {
   #changed(): void {
     this.#everyone = null;
     this.#unfilteredAudience = null;
+    this.#topics.clear();
   }
 }
 

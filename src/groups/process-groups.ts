@@ -315,10 +315,12 @@ export class ProcessGroups {
     const found = this.#lookUp(name);
     checkOptions(options, "publishToGroup");
     const topic = options?.topic;
-    const segments = topic === undefined ? null : splitPublished(topic);
+    // A topic this group matched since its last change is valid, and its audience known.
+    let audience = topic === undefined ? undefined : found?.published(topic);
+    const segments = topic === undefined || audience !== undefined ? null : splitPublished(topic);
     const excluded = options?.exclude === undefined ? null : this.#excluded(options.exclude, name);
     const group = found ?? this.#group(name);
-    let audience = segments === null ? group.everyone() : group.matching(segments);
+    audience ??= segments === null ? group.everyone() : group.matching(segments, topic);
     if (excluded !== null) audience = without(audience, group, excluded);
     const backend = this.#host.backend;
     // Multi-node: encode (and refuse a bad payload) before anything is delivered.
