@@ -9,6 +9,7 @@ export class EmbeddedBackend implements Backend {
   readonly isDistributed = false;
   async start(): Promise<void> {}
   async openScope(): Promise<void> {}
+  async catchUp(): Promise<void> {}
   async createGroup(): Promise<void> {}
   async deleteGroup(): Promise<void> {}
   async writeMembership(): Promise<void> {}

@@ -76,6 +76,11 @@ export interface Backend {
   start(replica: ReplicaSink): Promise<void>;
   /** Resolves once this node holds a current replica of the scope (awaited before its first use). */
   openScope(scope: Scope): Promise<void>;
+  /**
+   * Resolves once this node's replica of the scope holds every change the shared store
+   * had taken when it was called: what another node did before telling us, we see.
+   */
+  catchUp(scope: Scope): Promise<void>;
   /** Rejects with GroupAlreadyExistsError when another node created it first. */
   createGroup(scope: Scope, record: GroupRecord): Promise<void>;
   /** Removes the group and every membership in it, on every node. Idempotent. */

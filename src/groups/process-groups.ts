@@ -151,7 +151,7 @@ export class ProcessGroups {
   /** The group's metadata and current member count. */
   async getGroup(name: GroupName): Promise<ProcessGroup> {
     this.#checkRunning();
-    if (this.#host.backend.isDistributed) await this.#open();
+    if (this.#host.backend.isDistributed) await this.#openFor(name);
     return this.#describe(this.#group(name));
   }
 
@@ -173,7 +173,7 @@ export class ProcessGroups {
 
   async #joinDistributed(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
     this.#checkRunning();
-    await this.#open();
+    await this.#openFor(name);
     const [group, cell] = this.#join(name, actor, options);
     await this.#writeMembership(group, cell.id, options?.visible === "cluster");
   }
@@ -207,7 +207,7 @@ export class ProcessGroups {
 
   async #leaveDistributed(name: GroupName, actor: ActorLike): Promise<void> {
     this.#checkRunning();
-    await this.#open();
+    await this.#openFor(name);
     const [group, actorId] = this.#leave(name, actor);
     await this.#writeMembership(group, actorId, false);
   }
@@ -236,14 +236,14 @@ export class ProcessGroups {
   /** Every member's id, on every node, each once however often it joined. */
   async getMembers(name: GroupName): Promise<ActorId[]> {
     this.#checkRunning();
-    if (this.#host.backend.isDistributed) await this.#open();
+    if (this.#host.backend.isDistributed) await this.#openFor(name);
     return [...this.#group(name).everyone().ids];
   }
 
   /** The members hosted by this node. */
   async getLocalMembers(name: GroupName): Promise<ActorId[]> {
     this.#checkRunning();
-    if (this.#host.backend.isDistributed) await this.#open();
+    if (this.#host.backend.isDistributed) await this.#openFor(name);
     return this.#group(name)
       .everyone()
       .cells.map((cell) => cell.id);
@@ -307,7 +307,7 @@ export class ProcessGroups {
     options?: PublishOptions,
   ): Promise<PublishResult> {
     this.#checkRunning();
-    await this.#open();
+    await this.#openFor(name);
     return this.#publish(name, message, options);
   }
 
@@ -467,6 +467,16 @@ export class ProcessGroups {
       },
       visible,
     );
+  }
+
+  // Multi-node: the replica opened, and caught up with Redis if it does not show the
+  // group `name` — which may have been created on another node a moment ago, its event
+  // still on the way — so that a caller told of a group by another node can use it.
+  async #openFor(name: unknown): Promise<void> {
+    await this.#open();
+    if (typeof name === "string" && this.#index.get(name) === undefined) {
+      await this.#host.backend.catchUp(this.scope);
+    }
   }
 
   // The scope's replica, opened once; a failed opening is tried again by the next call.

@@ -42,6 +42,23 @@ describe("three nodes over Redis", { skip }, () => {
     assert.equal((await c.groups(scope).getGroup("chat")).memberCount, 2);
   });
 
+  it("a group created on one node can be used on another at once, without waiting for its event", async () => {
+    const scope = freshScope();
+    await Promise.all(nodes.map((n) => n.groups(scope).listGroups())); // every replica open
+    const rb = recorder(b, scope, "rb");
+    // Each call on b comes right after a's create resolved: b's replica has often not
+    // applied the create's event yet, and catches up with Redis instead of refusing.
+    for (let i = 0; i < 30; i++) {
+      await a.groups(scope).createGroup(`fresh-${i}`);
+      await b.groups(scope).joinGroup(`fresh-${i}`, rb.ref);
+      await a.groups(scope).createGroup(`other-${i}`);
+      assert.equal((await c.groups(scope).getGroup(`other-${i}`)).name, `other-${i}`);
+      await a.groups(scope).createGroup(`third-${i}`);
+      assert.equal((await c.groups(scope).publishToGroup(`third-${i}`, "hi")).remoteCount, 0);
+    }
+    await assert.rejects(b.groups(scope).joinGroup("never-created", rb.ref), { code: "GROUP_NOT_FOUND" });
+  });
+
   it("delivers a publish to members on every node, one wire message per node, and counts per node", async () => {
     const scope = freshScope();
     await a.groups(scope).createGroup("news");

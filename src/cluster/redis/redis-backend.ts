@@ -66,6 +66,9 @@ import { parseSnapshot } from "./snapshot.js";
 
 export type { ClusterInspection, RedisClusterOptions };
 
+// How long a catch-up waits for the scope's events before reading a snapshot instead.
+const CATCH_UP_WAIT_MS = 250;
+
 export class RedisBackend implements Backend {
   readonly isDistributed = true;
   readonly nodeId: NodeId;
@@ -197,6 +200,15 @@ export class RedisBackend implements Backend {
   resync(replica: ScopeReplica): Promise<void> {
     this.resyncs++;
     return replica.resync();
+  }
+
+  async catchUp(scope: Scope): Promise<void> {
+    const replica = this.#replica(scope);
+    const [epoch, seq] = await this.cmd.hmget(replica.keys.meta, "epoch", "seq");
+    if (epoch == null) return; // the scope has no keys: nothing to catch up with
+    // The events are normally milliseconds behind; a snapshot only if they do not come.
+    if (await replica.reached(epoch, Number(seq ?? 0), CATCH_UP_WAIT_MS)) return;
+    await this.resync(replica);
   }
 
   async createGroup(scope: Scope, record: GroupRecord): Promise<void> {

@@ -75,6 +75,8 @@ export class ScopeReplica {
   readonly groups = new Map<string, KnownGroup>();
   // Events that arrived while a snapshot was in flight; null when none is.
   #buffer: ChangeEvent[] | null = null;
+  // Callers of `reached` waiting for the cursor to get somewhere.
+  readonly #waiters: { epoch: string; seq: number; wake: (reached: boolean) => void }[] = [];
   #syncing: Promise<void> | null = null;
   #again = false;
 
@@ -88,6 +90,48 @@ export class ScopeReplica {
     return this.#syncing !== null;
   }
 
+  /** True when the view holds every change up to `seq` of scope epoch `epoch`. */
+  isAt(epoch: string, seq: number): boolean {
+    return this.epoch === epoch && this.cursor >= seq && this.#syncing === null;
+  }
+
+  /**
+   * Resolves true once the view holds every change up to `seq` of `epoch` (the events
+   * are on their way), or false after `timeoutMs`.
+   */
+  reached(epoch: string, seq: number, timeoutMs: number): Promise<boolean> {
+    if (this.isAt(epoch, seq)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        epoch,
+        seq,
+        wake: (reached: boolean) => {
+          clearTimeout(timer);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => {
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref(); // a closing node does not wait for it
+      this.#waiters.push(waiter);
+    });
+  }
+
+  // Wakes the waiters the view has now reached (after an event or a snapshot).
+  #wake(): void {
+    if (this.#waiters.length === 0) return;
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const waiter = this.#waiters[i]!;
+      if (this.isAt(waiter.epoch, waiter.seq)) {
+        this.#waiters.splice(i, 1);
+        waiter.wake(true);
+      }
+    }
+  }
+
   /** An event from the scope's channel. Returns false if it calls for a resync. */
   onEvent(event: ChangeEvent): boolean {
     this.sawEvent = true;
@@ -95,7 +139,10 @@ export class ScopeReplica {
       this.#buffer.push(event);
       return true;
     }
-    if (this.#apply(event)) return true;
+    if (this.#apply(event)) {
+      this.#wake();
+      return true;
+    }
     this.isCurrent = false;
     return false;
   }
@@ -112,6 +159,7 @@ export class ScopeReplica {
     }
     this.#syncing = this.#run().finally(() => {
       this.#syncing = null;
+      this.#wake();
     });
     return this.#syncing;
   }
