@@ -36,8 +36,8 @@ import {
 } from "../names.js";
 import type { Backend } from "./backend.js";
 import { type Audience, type GroupState, slotsOf } from "./group-state.js";
+import { type GroupPage, type ListGroupsOptions, listPage } from "./listing.js";
 import type { ScopeMembership } from "./membership.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
 import { PublishResult } from "./publish-result.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
 
@@ -77,22 +77,9 @@ export interface PublishOptions {
   readonly exclude?: ActorLike | readonly ActorLike[];
 }
 
-export interface ListGroupsOptions {
-  /** A glob over group names: `*` any run of characters, `?` one character. */
-  readonly pattern?: string;
-  /** Groups per page, 1–1 000. Default: 100. */
-  readonly pageSize?: number;
-  /** The `nextPageToken` of the previous page. */
-  readonly pageToken?: string;
-}
-
-export interface GroupPage {
-  readonly groups: readonly ProcessGroup[];
-  /** Present when more groups follow; pass it back to read them. */
-  readonly nextPageToken?: string;
-}
-
 /** What a handle needs from the system that made it. */
+export type { GroupPage, ListGroupsOptions };
+
 export interface GroupsHost {
   readonly nodeId: string;
   readonly runtime: ActorRuntime;
@@ -101,11 +88,8 @@ export interface GroupsHost {
   now(): number;
 }
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1_000;
 const MAX_TOPICS_PER_JOIN = 64;
 const MAX_EXCLUDED = 10_000;
-const GLOB = /^[a-z0-9_*?-]{1,256}$/;
 const RESOLVED: Promise<void> = Promise.resolve();
 
 export class ProcessGroups {
@@ -253,37 +237,7 @@ export class ProcessGroups {
   async listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
     this.#checkRunning();
     if (this.#host.backend.isDistributed) await this.#open();
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new InvalidArgumentError("listGroups options", "must be an object");
-    }
-    const pattern = options?.pattern ?? "";
-    if (pattern !== "" && (typeof pattern !== "string" || !GLOB.test(pattern))) {
-      throw new InvalidArgumentError(
-        "pattern",
-        "must be 1-256 characters of a-z, 0-9, '-', '_', '*' and '?'",
-      );
-    }
-    const pageSize = options?.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new InvalidArgumentError("pageSize", `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
-    }
-    const after =
-      options?.pageToken === undefined
-        ? undefined
-        : decodePageToken(options.pageToken, this.#scopeKey, pattern);
-    const matches = pattern === "" ? null : globToRegExp(pattern);
-    const names = this.#index.sortedNames();
-    const groups: ProcessGroup[] = [];
-    let i = after === undefined ? 0 : firstAfter(names, after);
-    for (; i < names.length && groups.length < pageSize; i++) {
-      const name = names[i]!;
-      if (matches === null || matches.test(name)) groups.push(this.#describe(this.#index.get(name)!));
-    }
-    while (i < names.length && matches !== null && !matches.test(names[i]!)) i++;
-    const last = groups.at(-1);
-    return i < names.length && last !== undefined
-      ? { groups, nextPageToken: encodePageToken(this.#scopeKey, pattern, last.name) }
-      : { groups };
+    return listPage(this.#index, this.#scopeKey, options, (group) => this.#describe(group));
   }
 
   /**
@@ -577,20 +531,4 @@ function without(audience: Audience, group: GroupState, excluded: ReadonlySet<Ac
     remote,
     remoteCount,
   };
-}
-
-function firstAfter(names: readonly string[], after: string): number {
-  let lo = 0;
-  let hi = names.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (names[mid]! <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function globToRegExp(glob: string): RegExp {
-  // Only a-z0-9_- reach here besides * and ?, so no other character needs escaping.
-  return new RegExp(`^${glob.replaceAll("*", ".*").replaceAll("?", ".")}$`);
 }
