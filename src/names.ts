@@ -6,7 +6,13 @@
  * Topic limits (segments, length) are hard caps: they bound the cost of matching a
  * topic against `#` patterns, which is otherwise exponential in the pattern's `#`s.
  */
-import { InvalidNameError, InvalidTopicError, type NameKind, type Scope } from "./errors.js";
+import {
+  InvalidArgumentError,
+  InvalidNameError,
+  InvalidTopicError,
+  type NameKind,
+  type Scope,
+} from "./errors.js";
 
 export type ActorId = string;
 export type GroupName = string;
@@ -97,6 +103,56 @@ export function parseTopic(value: unknown, kind: "publish" | "subscription"): st
     }
   }
   return segments;
+}
+
+/**
+ * A published topic split into segments. A valid topic — the common case — is checked
+ * in one pass over its characters; anything else goes to parseTopic for the exact error.
+ */
+export function splitPublishedTopic(topic: unknown): string[] {
+  if (typeof topic === "string" && topic.length > 0 && topic.length <= MAX_TOPIC_LENGTH) {
+    const segments: string[] = [];
+    let start = 0;
+    let i = 0;
+    for (; i < topic.length; i++) {
+      const c = topic.charCodeAt(i);
+      if (c === 46 /* . */) {
+        if (i === start || segments.length === MAX_TOPIC_SEGMENTS) break;
+        segments.push(topic.slice(start, i));
+        start = i + 1;
+      } else if (!isSegmentChar(c)) break;
+    }
+    if (i === topic.length && start < i && segments.length < MAX_TOPIC_SEGMENTS) {
+      segments.push(topic.slice(start));
+      return segments;
+    }
+  }
+  return parseTopic(topic, "publish");
+}
+
+// [A-Za-z0-9_-], what TOPIC_SEGMENT allows in a published topic.
+function isSegmentChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 95 /* _ */ ||
+    c === 45 /* - */
+  );
+}
+
+/** Topic patterns one join may ask for. */
+export const MAX_TOPICS_PER_JOIN = 64;
+
+/** Validates a join's `topics` option: an array of subscription patterns; none means everything. */
+export function parseSubscriptions(topics: unknown): string[] {
+  if (topics === undefined) return [];
+  if (!Array.isArray(topics)) throw new InvalidArgumentError("topics", "must be an array of topic patterns");
+  if (topics.length > MAX_TOPICS_PER_JOIN) {
+    throw new InvalidArgumentError("topics", `may hold at most ${MAX_TOPICS_PER_JOIN} patterns`);
+  }
+  for (const topic of topics) parseTopic(topic, "subscription");
+  return topics as string[];
 }
 
 const LABEL_KEY = /^[a-z0-9]([a-z0-9_.\-/]{0,62}[a-z0-9])?$/;

@@ -26,10 +26,9 @@ import {
 import {
   type ActorId,
   type GroupName,
-  MAX_TOPIC_LENGTH,
-  MAX_TOPIC_SEGMENTS,
-  parseTopic,
+  parseSubscriptions,
   scopeKey,
+  splitPublishedTopic,
   validateActorId,
   validateGroupName,
   validateLabels,
@@ -88,7 +87,6 @@ export interface GroupsHost {
   now(): number;
 }
 
-const MAX_TOPICS_PER_JOIN = 64;
 const MAX_EXCLUDED = 10_000;
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -271,7 +269,7 @@ export class ProcessGroups {
     const topic = options?.topic;
     // A topic this group matched since its last change is valid, and its audience known.
     let audience = topic === undefined ? undefined : found?.published(topic);
-    const segments = topic === undefined || audience !== undefined ? null : splitPublished(topic);
+    const segments = topic === undefined || audience !== undefined ? null : splitPublishedTopic(topic);
     const excluded = options?.exclude === undefined ? null : this.#excluded(options.exclude, name);
     const group = found ?? this.#group(name);
     audience ??= segments === null ? group.everyone() : group.matching(segments, topic);
@@ -459,56 +457,11 @@ export class ProcessGroups {
   }
 }
 
-// A published topic split into segments. A valid topic — the common case — is checked
-// in one pass over its characters; anything else goes to parseTopic for the exact error.
-function splitPublished(topic: unknown): string[] {
-  if (typeof topic === "string" && topic.length > 0 && topic.length <= MAX_TOPIC_LENGTH) {
-    // Checked and split in the same pass.
-    const segments: string[] = [];
-    let start = 0;
-    let i = 0;
-    for (; i < topic.length; i++) {
-      const c = topic.charCodeAt(i);
-      if (c === 46 /* . */) {
-        if (i === start || segments.length === MAX_TOPIC_SEGMENTS) break;
-        segments.push(topic.slice(start, i));
-        start = i + 1;
-      } else if (!isSegmentChar(c)) break;
-    }
-    if (i === topic.length && start < i && segments.length < MAX_TOPIC_SEGMENTS) {
-      segments.push(topic.slice(start));
-      return segments;
-    }
-  }
-  return parseTopic(topic, "publish");
-}
-
-// [A-Za-z0-9_-], as names.ts allows in a topic segment.
-function isSegmentChar(c: number): boolean {
-  return (
-    (c >= 97 && c <= 122) ||
-    (c >= 65 && c <= 90) ||
-    (c >= 48 && c <= 57) ||
-    c === 95 /* _ */ ||
-    c === 45 /* - */
-  );
-}
-
 // Options, when given, are an object; a string or a number is refused before any change.
 function checkOptions(options: unknown, operation: string): void {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new InvalidArgumentError(`${operation} options`, "must be an object");
   }
-}
-
-function parseSubscriptions(topics: unknown): string[] {
-  if (topics === undefined) return [];
-  if (!Array.isArray(topics)) throw new InvalidArgumentError("topics", "must be an array of topic patterns");
-  if (topics.length > MAX_TOPICS_PER_JOIN) {
-    throw new InvalidArgumentError("topics", `may hold at most ${MAX_TOPICS_PER_JOIN} patterns`);
-  }
-  for (const topic of topics) parseTopic(topic, "subscription");
-  return topics as string[];
 }
 
 function without(audience: Audience, group: GroupState, excluded: ReadonlySet<ActorId>): Audience {
