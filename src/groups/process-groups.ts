@@ -38,7 +38,7 @@ import { type Audience, type GroupState, slotsOf } from "./group-state.js";
 import { type GroupPage, type ListGroupsOptions, listPage } from "./listing.js";
 import type { ScopeMembership } from "./membership.js";
 import { PublishResult } from "./publish-result.js";
-import type { MembershipEvent, WatchOptions } from "./watch.js";
+import { type MembershipEvent, type WatchOptions, whenOpened } from "./watch.js";
 
 /** A group as callers see it: a snapshot taken when it was asked for. */
 export interface ProcessGroup {
@@ -319,32 +319,12 @@ export class ProcessGroups {
     name: GroupName | undefined,
     options: WatchOptions | undefined,
   ): AsyncIterableIterator<MembershipEvent> {
-    const watcher = this.#open().then(() => {
-      if (name !== undefined) this.#group(name);
-      return this.#index.hub.open(name, options);
-    });
-    watcher.catch(() => undefined); // reported by the first read
-    let reported = false;
-    const over = { done: true, value: undefined } as const;
-    return {
-      next: () =>
-        watcher.then(
-          (w) => w.next(),
-          (error: unknown) => {
-            if (reported) return over;
-            reported = true;
-            throw error;
-          },
-        ),
-      return: () =>
-        watcher.then(
-          (w) => w.return(),
-          () => over,
-        ),
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    return whenOpened(
+      this.#open().then(() => {
+        if (name !== undefined) this.#group(name);
+        return this.#index.hub.open(name, options);
+      }),
+    );
   }
 
   #checkRunning(): void {

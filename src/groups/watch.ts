@@ -187,3 +187,34 @@ export class Watcher implements AsyncIterableIterator<MembershipEvent> {
 
   readonly #onAbort = (): void => this.end();
 }
+
+/**
+ * A watcher that can only be made later (once a replica is open) as an iterator now.
+ * A failure to make it is thrown by the first read; after that the iterator is done.
+ */
+export function whenOpened(
+  watcher: Promise<AsyncIterableIterator<MembershipEvent>>,
+): AsyncIterableIterator<MembershipEvent> {
+  watcher.catch(() => undefined); // reported by the first read
+  let reported = false;
+  const over = { done: true, value: undefined } as const;
+  return {
+    next: () =>
+      watcher.then(
+        (w) => w.next(),
+        (error: unknown) => {
+          if (reported) return over;
+          reported = true;
+          throw error;
+        },
+      ),
+    return: () =>
+      watcher.then(
+        (w) => w.return?.() ?? over,
+        () => over,
+      ),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
