@@ -224,13 +224,8 @@ export class ActorCell {
       }
       // The behaviour may have stopped the actor (itself, or by failing under "stop").
       if (this.#hasStopped()) return;
-      const mailbox = this.#mailbox;
-      if (mailbox === null || mailbox.size === 0) {
-        this.#table.states[this.slot] = IDLE;
-        return;
-      }
-      const next = this.#next!;
-      mailbox.take(next);
+      const next = this.#nextOrIdle();
+      if (next === null) return;
       if (++turn >= MESSAGES_PER_TURN) {
         // A long backlog (or an actor that keeps sending itself messages) must not
         // starve the event loop: continue on the next turn, still busy.
@@ -254,16 +249,22 @@ export class ActorCell {
     if (this.#stopInfo === null) this.#run(message, group, topic);
   }
 
-  readonly #settled: Settle = () => {
-    if (this.#stopInfo !== null) return;
+  // The next queued message; or null, and the actor is idle again.
+  #nextOrIdle(): Delivery | null {
     const mailbox = this.#mailbox;
     if (mailbox === null || mailbox.size === 0) {
       this.#table.states[this.slot] = IDLE;
-      return;
+      return null;
     }
     const next = this.#next!;
     mailbox.take(next);
-    this.#run(next.message, next.group, next.topic);
+    return next;
+  }
+
+  readonly #settled: Settle = () => {
+    if (this.#stopInfo !== null) return;
+    const next = this.#nextOrIdle();
+    if (next !== null) this.#run(next.message, next.group, next.topic);
   };
 
   readonly #rejected = (error: unknown): void => {
