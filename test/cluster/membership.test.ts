@@ -135,9 +135,28 @@ describe("three nodes over Redis", { skip }, () => {
       PayloadTooLargeError,
     );
     await assert.rejects(a.groups(scope).publishToGroup("big", 10n), { code: "INVALID_ARGUMENT" });
+    const cycle: { self?: unknown } = {};
+    cycle.self = cycle;
+    await assert.rejects(a.groups(scope).publishToGroup("big", cycle), { code: "INVALID_ARGUMENT" });
     await a.groups(scope).publishToGroup("big", "ok");
     await until("the good message", () => local.received.length === 1);
     assert.deepEqual(local.received, ["ok"]);
+  });
+
+  it("gives remote members the message as JSON carries it, local members the object itself", async () => {
+    const scope = freshScope();
+    await a.groups(scope).createGroup("json");
+    const here = recorder<Record<string, unknown>>(a, scope, "here");
+    const there = recorder<Record<string, unknown>>(b, scope, "there");
+    await a.groups(scope).joinGroup("json", here.ref);
+    await b.groups(scope).joinGroup("json", there.ref);
+    await settle(nodes);
+    const when = new Date(0);
+    const sent = { when, tags: new Map([["k", 1]]), n: 1 };
+    await a.groups(scope).publishToGroup("json", sent);
+    await until("the remote delivery", () => there.received.length === 1);
+    assert.equal(here.received[0], sent);
+    assert.deepEqual(there.received[0], { when: when.toISOString(), tags: {}, n: 1 });
   });
 
   it("removes a group deleted on one node from every node and from Redis", async () => {
