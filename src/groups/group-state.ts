@@ -16,10 +16,12 @@
  * everything.
  *
  * Memory: a group of a million is a supported size, so a membership is kept small. A
- * local member without topics is two fields (its cell and its count; the id and node
- * are the cell's); only members with topics carry a topic list and a match stamp, and
- * only remote members carry their id and node. The set of unfiltered members, which a
- * topic publish needs, exists only while some member has topics.
+ * local member that joined once without topics is the actor's own SoleJoin, shared by
+ * all the groups it joined so (no object per membership); joined more often, it is two
+ * fields (its cell and its count; the id and node are the cell's); only members with
+ * topics carry a topic list and a match stamp, and only remote members carry their id
+ * and node. The set of unfiltered members, which a topic publish needs, exists only
+ * while some member has topics.
  */
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
@@ -29,7 +31,32 @@ import { type Stamped, TopicTrie } from "./topic-trie.js";
 const EVERYTHING: readonly string[] = Object.freeze([]);
 
 /** One actor's membership of this group. */
-export type Member = LocalMember | FilteredLocalMember | RemoteMember;
+export type Member = SoleJoin | LocalMember | FilteredLocalMember | RemoteMember;
+
+/**
+ * A local actor that joined once, without topics: the common membership. Its count is
+ * 1 by construction, so one such object per actor (kept with the actor by its owner,
+ * see ScopeMembership) serves every group the actor joined that way, and a join
+ * allocates nothing. A second join replaces it with a LocalMember.
+ */
+export class SoleJoin {
+  constructor(readonly cell: ActorCell) {}
+  get count(): 1 {
+    return 1;
+  }
+  get actorId(): ActorId {
+    return this.cell.id;
+  }
+  get nodeId(): NodeId {
+    return this.cell.ref.nodeId;
+  }
+  get topics(): readonly string[] {
+    return EVERYTHING;
+  }
+  get isFiltered(): false {
+    return false;
+  }
+}
 
 /** A local actor that receives every message. */
 class LocalMember {
@@ -161,12 +188,26 @@ export class GroupState {
   /**
    * The same as `join` for a local actor, returning the new member or null when the
    * actor was a member already (its count went up): no result object on the hot path.
+   * `sole` is the actor's shared member, used when this is its first join, without topics.
    */
-  joinLocal(cell: ActorCell, topics: readonly string[]): Member | null {
-    const member = this.members.get(cell.id);
-    if (member === undefined) return this.#add(cell.id, cell.ref.nodeId, cell, topics, 1);
+  joinLocal(sole: SoleJoin, topics: readonly string[]): Member | null {
+    const member = this.members.get(sole.cell.id);
+    if (member === undefined) return this.addLocal(sole, topics);
     this.#again(member, topics, 1);
     return null;
+  }
+
+  /**
+   * The first join of a local actor its caller knows is no member yet (no look-up):
+   * `sole` is the actor's shared member, which it becomes when it joins without topics.
+   */
+  addLocal(sole: SoleJoin, topics: readonly string[]): Member {
+    const cell = sole.cell;
+    if (topics.length > 0) return this.#add(cell.id, cell.ref.nodeId, cell, topics, 1);
+    this.members.set(cell.id, sole);
+    this.#subscribe(sole);
+    this.#changed();
+    return sole;
   }
 
   /**
@@ -192,14 +233,14 @@ export class GroupState {
       this.#add(actorId, nodeId, cell, topics, count);
       return "updated";
     }
-    member.count = count;
-    if (!sameTopics(member.topics, topics)) this.#replace(member, topics, count);
+    const counted = this.#withCount(member, count);
+    if (!sameTopics(counted.topics, topics)) this.#replace(counted, topics, count);
     return "updated";
   }
 
   /** Takes one join away. Returns true when that was the last and the actor left. */
   leave(member: Member): boolean {
-    if (--member.count > 0) return false;
+    if (!(member instanceof SoleJoin) && --member.count > 0) return false;
     this.#delete(member);
     return true;
   }
@@ -265,6 +306,7 @@ export class GroupState {
 
   // Another join of an existing member: count up, topics merged.
   #again(member: Member, topics: readonly string[], times: number): Member {
+    if (member instanceof SoleJoin) return this.#withCount(member, 1 + times); // receives everything
     member.count += times;
     if (!member.isFiltered) return member; // already receives everything
     if (topics.length === 0) return this.#replace(member, EVERYTHING, member.count);
@@ -290,6 +332,22 @@ export class GroupState {
     this.#subscribe(next);
     this.#changed();
     return next;
+  }
+
+  // The member with `count` joins: the same object, or (a shared SoleJoin cannot count
+  // past 1) a LocalMember in its place.
+  #withCount(member: Member, count: number): Member {
+    if (!(member instanceof SoleJoin)) {
+      member.count = count;
+      return member;
+    }
+    if (count === 1) return member;
+    const counted = new LocalMember(member.cell, count);
+    this.members.set(counted.actorId, counted);
+    this.#unsubscribe(member);
+    this.#subscribe(counted);
+    this.#changed();
+    return counted;
   }
 
   #delete(member: Member): void {

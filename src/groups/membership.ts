@@ -16,7 +16,7 @@
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { Scope } from "../errors.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
-import { GroupState, type Member } from "./group-state.js";
+import { GroupState, type Member, SoleJoin } from "./group-state.js";
 import { WatchHub } from "./watch.js";
 
 export class ScopeMembership {
@@ -77,9 +77,18 @@ export class ScopeMembership {
 
   /** One join by a local actor (count +1, topics merged). */
   join(group: GroupState, cell: ActorCell, nodeId: NodeId, topics: readonly string[]): void {
-    if (group.joinLocal(cell, topics) === null) return;
+    const actor = localActor(cell);
+    // The actor's own groups (a short list) say whether it is a member already, so a
+    // first join needs no look-up in the group, and the list no second scan.
+    const groups = actor.groups;
+    if (groups !== null && hasGroup(groups, group)) {
+      group.joinLocal(actor, topics);
+      return;
+    }
+    group.addLocal(actor, topics);
     this.#localNode = nodeId;
-    this.#joined(group, cell.id, nodeId, cell);
+    actor.groups = groups === null ? group : withNewGroup(groups, group);
+    if (this.hub.isWatched) this.hub.emit({ type: "joined", group: group.name, actorId: cell.id, nodeId });
   }
 
   /** One leave (count −1). Returns true when the actor is no longer a member. */
@@ -121,7 +130,7 @@ export class ScopeMembership {
    * the cell for a local actor; an id alone names an actor of another node.
    */
   removeActor(actorId: ActorId, cell: ActorCell | null = null): GroupName[] {
-    const groups = cell === null ? this.#byActor.get(actorId) : (cell.memberships as Groups | null);
+    const groups = cell === null ? this.#byActor.get(actorId) : groupsOfCell(cell);
     if (groups === undefined || groups === null) return [];
     const left: GroupName[] = [];
     for (const group of listOf(groups)) {
@@ -171,7 +180,7 @@ export class ScopeMembership {
 
   /** The groups an actor is a member of: by its cell if local, else by id. */
   groupsOf(actorId: ActorId, cell: ActorCell | null = null): readonly GroupState[] {
-    const groups = cell === null ? this.#byActor.get(actorId) : (cell.memberships as Groups | null);
+    const groups = cell === null ? this.#byActor.get(actorId) : groupsOfCell(cell);
     return groups === undefined || groups === null ? [] : listOf(groups);
   }
 
@@ -201,8 +210,8 @@ export class ScopeMembership {
 
   #index(actorId: ActorId, nodeId: NodeId, group: GroupState, cell: ActorCell | null): void {
     if (cell !== null) {
-      const groups = cell.memberships as Groups | null;
-      cell.memberships = groups === null ? group : withGroup(groups, group);
+      const actor = localActor(cell);
+      actor.groups = actor.groups === null ? group : withGroup(actor.groups, group);
       return;
     }
     const groups = this.#byActor.get(actorId);
@@ -221,8 +230,12 @@ export class ScopeMembership {
   // member of at least one group.
   #unindex(actorId: ActorId, nodeId: NodeId, group: GroupState, cell: ActorCell | null): void {
     if (cell !== null) {
-      const groups = cell.memberships as Groups | null;
-      if (groups !== null) cell.memberships = withoutGroup(groups, group);
+      const actor = cell.memberships as LocalActor | null;
+      const groups = actor?.groups;
+      if (groups == null) return;
+      const rest = withoutGroup(groups, group);
+      // An emptied array is kept: the actor's next joins fill it again, building none.
+      if (rest !== null || !Array.isArray(groups)) actor!.groups = rest;
       return;
     }
     const groups = this.#byActor.get(actorId);
@@ -243,6 +256,23 @@ export class ScopeMembership {
 /** An actor's groups: one group as itself, a few as an array, many as a set. */
 type Groups = GroupState | GroupState[] | Set<GroupState>;
 
+/**
+ * What a local actor's cell keeps for this index, made at its first join and kept for
+ * the actor's life: its groups, and (being a SoleJoin) its membership of each group it
+ * joined once without topics. So a join or leave by a known actor allocates nothing.
+ */
+class LocalActor extends SoleJoin {
+  groups: Groups | null = null;
+}
+
+function localActor(cell: ActorCell): LocalActor {
+  return (cell.memberships as LocalActor | null) ?? (cell.memberships = new LocalActor(cell));
+}
+
+function groupsOfCell(cell: ActorCell): Groups | null {
+  return (cell.memberships as LocalActor | null)?.groups ?? null;
+}
+
 /** Beyond this many groups an actor's groups are a set, so a leave stays O(1). */
 const SMALL = 16;
 
@@ -251,10 +281,20 @@ function listOf(groups: Groups): GroupState[] {
   return [...groups];
 }
 
+function hasGroup(groups: Groups, group: GroupState): boolean {
+  if (groups instanceof GroupState) return groups === group;
+  if (groups instanceof Set) return groups.has(group);
+  return groups.includes(group);
+}
+
 function withGroup(groups: Groups, group: GroupState): Groups {
-  if (groups instanceof GroupState) return groups === group ? groups : [groups, group];
+  return hasGroup(groups, group) ? groups : withNewGroup(groups, group);
+}
+
+// `withGroup` for a group known not to be there.
+function withNewGroup(groups: Groups, group: GroupState): Groups {
+  if (groups instanceof GroupState) return [groups, group];
   if (groups instanceof Set) return groups.add(group);
-  if (groups.includes(group)) return groups;
   if (groups.length < SMALL) {
     groups.push(group);
     return groups;
@@ -263,7 +303,8 @@ function withGroup(groups: Groups, group: GroupState): Groups {
 }
 
 // The groups without `group`: the same object when it was not there (or was removed
-// in place), null when none is left.
+// in place), null when none is left. An array stays an array, even of one: an actor
+// that keeps joining and leaving a few groups does not build a new one each time.
 function withoutGroup(groups: Groups, group: GroupState): Groups | null {
   if (groups instanceof GroupState) return groups === group ? null : groups;
   if (groups instanceof Set) {
@@ -272,7 +313,10 @@ function withoutGroup(groups: Groups, group: GroupState): Groups | null {
   }
   const at = groups.indexOf(group);
   if (at < 0) return groups;
-  if (groups.length === 2) return groups[1 - at]!;
+  if (groups.length === 1) {
+    groups.pop();
+    return null;
+  }
   groups[at] = groups[groups.length - 1]!;
   groups.pop();
   return groups;

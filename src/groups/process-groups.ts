@@ -89,6 +89,8 @@ export interface GroupsHost {
 
 const MAX_EXCLUDED = 10_000;
 const RESOLVED: Promise<void> = Promise.resolve();
+// A join's topics when it names none: shared, not a new array each join.
+const NO_TOPICS: readonly string[] = Object.freeze([]);
 
 export class ProcessGroups {
   readonly scope: Scope;
@@ -156,15 +158,15 @@ export class ProcessGroups {
   async #joinDistributed(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
     this.#checkRunning();
     await this.#openFor(name);
-    const [group, cell] = this.#join(name, actor, options);
-    await this.#writeMembership(group, cell.id, options?.visible === "cluster");
+    const group = this.#join(name, actor, options);
+    await this.#writeMembership(group, idOf(actor), options?.visible === "cluster");
   }
 
   // Validates a join, then makes it in this node's index.
-  #join(name: GroupName, actor: ActorLike, options: JoinOptions | undefined): [GroupState, ActorCell] {
+  #join(name: GroupName, actor: ActorLike, options: JoinOptions | undefined): GroupState {
     const found = this.#lookUp(name);
     checkOptions(options, "joinGroup");
-    const topics = parseSubscriptions(options?.topics);
+    const topics = options?.topics === undefined ? NO_TOPICS : parseSubscriptions(options.topics);
     const visible = options?.visible;
     if (visible !== undefined && visible !== "cluster") {
       throw new InvalidArgumentError("visible", 'must be "cluster" when given');
@@ -172,7 +174,7 @@ export class ProcessGroups {
     const group = found ?? this.#group(name);
     const cell = this.#localActor(actor, name);
     this.#index.join(group, cell, this.#host.nodeId, topics);
-    return [group, cell];
+    return group;
   }
 
   /** Takes one join away; when the count reaches zero the actor is no longer a member. */
@@ -190,12 +192,12 @@ export class ProcessGroups {
   async #leaveDistributed(name: GroupName, actor: ActorLike): Promise<void> {
     this.#checkRunning();
     await this.#openFor(name);
-    const [group, actorId] = this.#leave(name, actor);
-    await this.#writeMembership(group, actorId, false);
+    const group = this.#leave(name, actor);
+    await this.#writeMembership(group, idOf(actor), false);
   }
 
   // Validates a leave, then makes it in this node's index.
-  #leave(name: GroupName, actor: ActorLike): [GroupState, ActorId] {
+  #leave(name: GroupName, actor: ActorLike): GroupState {
     const found = this.#lookUp(name);
     const actorId = this.#actorId(actor, name);
     const group = found ?? this.#group(name);
@@ -212,7 +214,7 @@ export class ProcessGroups {
       );
     }
     this.#index.leaveMember(group, member);
-    return [group, actorId];
+    return group;
   }
 
   /** Every member's id, on every node, each once however often it joined. */
@@ -435,6 +437,11 @@ export class ProcessGroups {
       memberCount: group.size,
     });
   }
+}
+
+// The id of an actor that passed validation.
+function idOf(actor: ActorLike): ActorId {
+  return actor instanceof ActorRef ? actor.id : actor;
 }
 
 // Options, when given, are an object; a string or a number is refused before any change.
