@@ -12,15 +12,19 @@
  * A topic enters only after it was validated and matched, so a hit also proves the
  * topic valid.
  *
- * An audience is kept only from a topic's second publish on; the first records that the
- * topic was seen. A stream of topics that never recur (ids in the topic, say) thus keeps
- * no audience alive: each would otherwise outlive the young generation only to be
- * dropped unused, and the garbage collector's copying of them cost such a stream more
- * than the insert itself.
+ * A topic enters on its second publish since the last change, not its first. A stream
+ * of topics that never recur (an id in every topic, say) then neither keeps audiences
+ * alive only to drop them unused (the garbage collector copying them, then the map
+ * growing, cost such a stream more than the match itself) nor fills the map. First
+ * publishes are remembered in a table of hashes of the topics' text, not in the map:
+ * an integer per slot, written in place. Two topics that share a slot only make one
+ * enter a publish early or late; what an entry holds is always an exact match.
  *
  * Memory is bounded per group, in entries and in member references held (an audience
  * of n local members holds n cells and n slots); when a new entry would cross either
  * bound, the cache starts over empty. That is cheap and needs no bookkeeping on a hit.
+ * The table of first publishes starts small and doubles, up to a bound, only while
+ * topics arrive faster than it can tell them apart.
  */
 import type { Audience } from "./group-state.js";
 
@@ -31,11 +35,21 @@ export const MAX_CACHED_TOPICS = 32_768;
  * member: a cell pointer and a slot), counting one more per entry for the entry itself.
  */
 export const MAX_CACHED_REFERENCES = 1 << 19;
+/** Slots of the table of first publishes: at first, and at most (4 bytes each). */
+const FIRST_SEEN_SLOTS = 256;
+// At most 2^15: a topic's second slot is taken from the top 15 bits of a product.
+const MAX_SEEN_SLOTS = 1 << 15;
 
 export class TopicCache {
-  // null: published once since the last change, audience not kept.
-  readonly #entries = new Map<string, Audience | null>();
+  readonly #entries = new Map<string, Audience>();
   #references = 0;
+  // Hashes of topics published once since the last change; made on the first miss.
+  #seen: Int32Array | null = null;
+  // Hashes written since the table was made: when they far outnumber its slots, topics
+  // overwrite each other before they recur, and the table doubles.
+  #written = 0;
+  // Seeds the hash; a change bumps it, which forgets every first publish at once.
+  #epoch = 0;
 
   get size(): number {
     return this.#entries.size;
@@ -43,28 +57,63 @@ export class TopicCache {
 
   /** The audience `topic` reached since the last change, if it was published since. */
   get(topic: string): Audience | undefined {
-    return this.#entries.get(topic) ?? undefined;
+    return this.#entries.get(topic);
   }
 
   /**
    * Tells the cache the audience `topic` reached, after a miss: kept if the topic was
-   * seen before. `owned` is false when the audience is an object the group keeps anyway
-   * (everyone, or the unfiltered members): only the entry counts.
+   * published before since the last change. `owned` is false when the audience is an
+   * object the group keeps anyway (everyone, or the unfiltered members): only the entry
+   * counts then.
    */
   set(topic: string, audience: Audience, owned: boolean): void {
-    const seen = this.#entries.has(topic);
-    const weight = seen && owned ? 1 + audience.cells.length + audience.remoteCount : 1;
+    if (!this.#seenBefore(topic)) return;
+    const weight = owned ? 1 + audience.cells.length + audience.remoteCount : 1;
     if (weight > MAX_CACHED_REFERENCES) return;
     if (this.#entries.size >= MAX_CACHED_TOPICS || this.#references + weight > MAX_CACHED_REFERENCES) {
-      this.clear();
+      this.#entries.clear();
+      this.#references = 0;
     }
-    this.#entries.set(topic, seen ? audience : null);
+    this.#entries.set(topic, audience);
     this.#references += weight;
   }
 
+  /** Forgets every topic: the membership changed. */
   clear(): void {
+    this.#epoch++;
     if (this.#entries.size === 0) return;
     this.#entries.clear();
     this.#references = 0;
   }
+
+  // True when `topic` was marked since the last change; marks it otherwise.
+  #seenBefore(topic: string): boolean {
+    const mark = hashOf(topic, this.#epoch);
+    // Two slots a topic, the mark written to either in turn: two recurring topics that
+    // share one slot would otherwise overwrite each other forever and never enter.
+    const other = Math.imul(mark, 0x9e3779b1) >>> 17;
+    let seen = this.#seen;
+    if (seen !== null) {
+      const mask = seen.length - 1;
+      if (seen[mark & mask] === mark || seen[other & mask] === mark) return true;
+    }
+    if (seen === null || (this.#written > 2 * seen.length && seen.length < MAX_SEEN_SLOTS)) {
+      // Made larger, the table starts empty: its marks were mostly overwritten anyway.
+      seen = this.#seen = new Int32Array(seen === null ? FIRST_SEEN_SLOTS : 2 * seen.length);
+      this.#written = 0;
+    }
+    seen[((this.#written & 1) === 0 ? mark : other) & (seen.length - 1)] = mark;
+    this.#written++;
+    return false;
+  }
+}
+
+// FNV-1a over the UTF-16 code units, seeded with the epoch so that marks of an earlier
+// epoch do not match (but by a chance of one in 2^32, which costs nothing but a
+// publish that enters the cache early); the high half is folded into the low one,
+// which picks the slot.
+function hashOf(text: string, epoch: number): number {
+  let hash = (0x811c9dc5 ^ Math.imul(epoch, 0x9e3779b1)) | 0;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash ^ (hash >>> 16);
 }
