@@ -156,8 +156,9 @@ export class GroupState {
   // Caches, dropped on every change and rebuilt by the next publish that needs them.
   #everyone: Audience | null = null;
   #unfilteredAudience: Audience | null = null;
-  // Published topic → its audience, emptied with the caches above.
-  readonly #topics = new TopicCache();
+  // Published topic → its audience, emptied with the caches above; made by the first
+  // publish with a topic, so a group never published to that way costs nothing.
+  #topics: TopicCache | null = null;
 
   constructor(
     readonly name: GroupName,
@@ -262,7 +263,7 @@ export class GroupState {
    * topic is then known to be valid, and needs neither a split nor a match.
    */
   published(topic: string): Audience | undefined {
-    return this.#topics.get(topic);
+    return this.#topics?.get(topic);
   }
 
   /**
@@ -273,7 +274,7 @@ export class GroupState {
   matching(segments: readonly string[], topic?: string): Audience {
     if (this.#trie.size === 0) {
       const everyone = this.everyone();
-      if (topic !== undefined) this.#topics.set(topic, everyone, false);
+      if (topic !== undefined) this.#remember(topic, everyone, false);
       return everyone;
     }
     const unfiltered = (this.#unfilteredAudience ??= buildAudience(this.#unfiltered!.values()));
@@ -286,8 +287,12 @@ export class GroupState {
     } finally {
       matched.length = 0;
     }
-    if (topic !== undefined) this.#topics.set(topic, audience, audience !== unfiltered);
+    if (topic !== undefined) this.#remember(topic, audience, audience !== unfiltered);
     return audience;
+  }
+
+  #remember(topic: string, audience: Audience, owned: boolean): void {
+    (this.#topics ??= new TopicCache()).set(topic, audience, owned);
   }
 
   #add(
@@ -380,7 +385,7 @@ export class GroupState {
   #changed(): void {
     this.#everyone = null;
     this.#unfilteredAudience = null;
-    this.#topics.clear();
+    this.#topics?.clear();
   }
 }
 
