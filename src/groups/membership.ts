@@ -82,10 +82,11 @@ export class ScopeMembership {
     // first join needs no look-up in the group, and the list no second scan.
     const groups = actor.groups;
     if (groups !== null && hasGroup(groups, group)) {
+      actor.counted = true; // its member there counts joins from now on
       group.joinLocal(actor, topics);
       return;
     }
-    group.addLocal(actor, topics);
+    if (group.addLocal(actor, topics) !== actor) actor.counted = true;
     this.#localNode = nodeId;
     actor.groups = groups === null ? group : withNewGroup(groups, group);
     if (this.hub.isWatched) this.hub.emit({ type: "joined", group: group.name, actorId: cell.id, nodeId });
@@ -95,6 +96,23 @@ export class ScopeMembership {
   leave(group: GroupState, actorId: ActorId): boolean {
     const member = group.members.get(actorId);
     return member !== undefined && this.leaveMember(group, member);
+  }
+
+  /**
+   * A leave by a live local actor, when its own record answers without a look-up in
+   * the group: true when it left. Undefined when the group must be asked (by `leave`
+   * or `leaveMember`): the actor is no member, or a member of some group it joined
+   * more than once or with topics.
+   */
+  leaveLocal(group: GroupState, cell: ActorCell): true | undefined {
+    const actor = cell.memberships as LocalActor | null;
+    if (actor === null || actor.counted || actor.groups === null || !hasGroup(actor.groups, group)) {
+      return undefined;
+    }
+    // Not counted: its member in each of its groups is itself, which one leave removes.
+    group.leave(actor);
+    this.#left(group, cell.id, cell.ref.nodeId, cell);
+    return true;
   }
 
   /** `leave` for a member already looked up. */
@@ -116,6 +134,8 @@ export class ScopeMembership {
     const previous = group.members.get(actorId);
     const previousNode = previous?.nodeId;
     const previousCell = previous?.cell ?? null;
+    // A membership stated for a local actor may count joins or carry topics.
+    if (cell !== null) localActor(cell).counted = true;
     const change = group.assign(actorId, nodeId, cell, count, topics);
     if (change === "joined") this.#joined(group, actorId, nodeId, cell);
     else if (change === "left") this.#left(group, actorId, previousNode ?? nodeId, previousCell);
@@ -234,6 +254,7 @@ export class ScopeMembership {
       const groups = actor?.groups;
       if (groups == null) return;
       const rest = withoutGroup(groups, group);
+      if (rest === null) actor!.counted = false; // in no group, so counting no joins
       // An emptied array is kept: the actor's next joins fill it again, building none.
       if (rest !== null || !Array.isArray(groups)) actor!.groups = rest;
       return;
@@ -263,6 +284,12 @@ type Groups = GroupState | GroupState[] | Set<GroupState>;
  */
 class LocalActor extends SoleJoin {
   groups: Groups | null = null;
+  /**
+   * Whether some group may hold a member of this actor other than itself (it joined
+   * that group more than once, or with topics). While false, its member in every group
+   * it is in is itself, and a leave needs no look-up; reset once it is in no group.
+   */
+  counted = false;
 }
 
 function localActor(cell: ActorCell): LocalActor {

@@ -201,6 +201,11 @@ export class ProcessGroups {
     const found = this.#lookUp(name);
     const actorId = this.#actorId(actor, name);
     const group = found ?? this.#group(name);
+    // A live local actor's own record answers the common case with no look-up here.
+    if (actor instanceof ActorRef) {
+      const cell = actor[CELL];
+      if (this.#host.runtime.hosts(cell) && this.#index.leaveLocal(group, cell)) return group;
+    }
     const member = group.members.get(actorId);
     // A stale ref (its actor stopped, the id since reused) is no member: it must not
     // take a join away from the new actor of the same id.

@@ -87,6 +87,39 @@ describe("join counting", () => {
     for (const name of names) assert.deepEqual(await groups.getMembers(name), [], name);
   });
 
+  it("takes no join away from a new actor of the same id with the stopped one's ref", async () => {
+    const scope = freshScope();
+    const groups = system.groups(scope);
+    await groups.createGroup("g");
+    const old = recorder(system, scope, "w");
+    await groups.joinGroup("g", old.ref);
+    await old.ref.stop();
+    const fresh = recorder(system, scope, "w");
+    await groups.joinGroup("g", fresh.ref);
+    await assert.rejects(groups.leaveGroup("g", old.ref), NotAMemberError);
+    assert.deepEqual(await groups.getMembers("g"), ["w"]);
+    await groups.leaveGroup("g", fresh.ref);
+    assert.deepEqual(await groups.getMembers("g"), []);
+  });
+
+  it("leaves by ref or by id alike, after joins with topics elsewhere", async () => {
+    const scope = freshScope();
+    const groups = system.groups(scope);
+    await groups.createGroup("a");
+    await groups.createGroup("b");
+    const { ref } = recorder(system, scope, "w");
+    await groups.joinGroup("a", ref, { topics: ["x"] });
+    await groups.joinGroup("b", ref);
+    await groups.leaveGroup("b", "w");
+    await groups.leaveGroup("a", ref);
+    await assert.rejects(groups.leaveGroup("a", ref), NotAMemberError);
+    // In no group again: joined once, it leaves with one leave.
+    await groups.joinGroup("b", ref);
+    await groups.leaveGroup("b", ref);
+    assert.deepEqual(await groups.getMembers("b"), []);
+    await assert.rejects(groups.leaveGroup("b", "w"), NotAMemberError);
+  });
+
   it("tells watchers when a membership starts and ends, not of joins in between", async () => {
     const scope = freshScope();
     const groups = system.groups(scope);
