@@ -32,7 +32,8 @@ import type { Audience } from "./group-state.js";
 export const MAX_CACHED_TOPICS = 32_768;
 /**
  * Member references one group's cache holds at most (about 12 bytes each for a local
- * member: a cell pointer and a slot), counting one more per entry for the entry itself.
+ * member: a cell pointer and a slot; 8 more once a result's recipients were read),
+ * counting one more per entry for the entry itself.
  */
 export const MAX_CACHED_REFERENCES = 1 << 19;
 /** Slots of the table of first publishes: at first, and at most (4 bytes each). */
