@@ -48,7 +48,10 @@ interface Call {
   readonly inner: string[][];
 }
 
-/** Every command Redis runs, from MONITOR: script commands attach to the script call before them. */
+/**
+ * Every command Redis runs, from MONITOR. Redis shows a script call before the commands
+ * the script runs (marked `lua`), and runs a script alone, so those attach to the call before them.
+ */
 class CommandLog {
   readonly calls: Call[] = [];
 
@@ -200,8 +203,9 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
       );
       assert.equal(await admin.scard(nodeScopes(VICTIM)), SCOPES, "the victim is not in every scope");
 
-      // The purge script may not have run yet: loaded now, every call to it is an EVALSHA MONITOR can name.
-      await admin.script("LOAD", PURGE_SCOPE.lua);
+      // The purge script may not have run yet: loaded now, every call to it (and to the
+      // heartbeat) is an EVALSHA that MONITOR names, never a NOSCRIPT and an EVAL.
+      for (const script of [PURGE_SCOPE, TICK]) await admin.script("LOAD", script.lua);
       const log = await CommandLog.start(redis.server.url);
       logs.push(log);
       const incarnation = await admin.hget(NODES, VICTIM);
