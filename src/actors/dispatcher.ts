@@ -26,8 +26,12 @@ import { Offer } from "./mailbox.js";
 /** Deliveries made in one turn of the event loop before queued jobs wait for the next. */
 const DELIVERIES_PER_TURN = 65_536;
 
-/** Slots of the CellTable to deliver to; never mutated once handed over. */
-export type Slots = Int32Array;
+/**
+ * Slots of the CellTable to deliver to; never mutated once handed over. A plain array
+ * of small integers: a typed array over 64 bytes lives outside the heap, and making
+ * one for every topic publish cost more than the delivery it served.
+ */
+export type Slots = readonly number[];
 
 interface Job {
   readonly slots: Slots;
@@ -39,7 +43,7 @@ interface Job {
   readonly settle: ((outcome: Offer) => void) | null;
 }
 
-const NO_SLOTS: Slots = new Int32Array(0);
+const NO_SLOTS: Slots = Object.freeze([]);
 
 export class Dispatcher {
   /** Every live actor's delivery state; the runtime's cells take their slots here. */

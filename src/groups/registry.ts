@@ -4,6 +4,7 @@
  * backend reports other nodes' changes into (it implements the ReplicaSink).
  */
 import type { ActorCell } from "../actors/actor-cell.js";
+import type { Slots } from "../actors/dispatcher.js";
 import type { Scope } from "../errors.js";
 import { type NodeId, scopeKey } from "../names.js";
 import type { GroupRecord, MembershipRecord, RemoteRun, ReplicaSink } from "./backend.js";
@@ -11,7 +12,7 @@ import { type Audience, type GroupState, slotsOf } from "./group-state.js";
 import { ScopeMembership } from "./membership.js";
 import { type GroupsHost, ProcessGroups } from "./process-groups.js";
 
-const NO_SLOTS = new Int32Array(0);
+const NO_SLOTS: Slots = Object.freeze([]);
 
 interface ScopeEntry {
   readonly index: ScopeMembership;
@@ -124,7 +125,7 @@ export class GroupsRegistry implements ReplicaSink {
     const dispatcher = this.#host.runtime.dispatcher;
     let last: GroupState | undefined;
     let audience: Audience | undefined;
-    let slots: Int32Array = NO_SLOTS;
+    let slots: Slots = NO_SLOTS;
     for (let i = 0; i < messages.length; i++) {
       // Looked up for every message: a member's behaviour runs inside fanOut and may
       // change the group (leave, stop) before the next message of the run.

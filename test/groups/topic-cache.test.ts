@@ -222,7 +222,7 @@ describe("TopicCache", () => {
   // Only the sizes matter to the cache.
   const audience = (members: number): Audience => ({
     cells: new Array(members).fill(null),
-    slots: new Int32Array(members),
+    slots: new Array(members).fill(0),
     ids: [],
     remote: new Map(),
     remoteCount: 0,
