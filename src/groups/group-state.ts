@@ -383,6 +383,12 @@ export class GroupState {
     if (this.#trie.size === 0) this.#unfiltered = null;
   }
 
+  /** The group is gone: its topic cache leaves the process-wide account. */
+  release(): void {
+    this.#topics?.release();
+    this.#topics = null;
+  }
+
   #changed(): void {
     this.#everyone = null;
     this.#unfilteredAudience = null;

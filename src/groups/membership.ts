@@ -68,6 +68,7 @@ export class ScopeMembership {
     if (group === undefined) return false;
     this.#groups.delete(name);
     this.#sortedNames = null;
+    group.release();
     for (const member of group.members.values()) {
       this.#unindex(member.actorId, member.nodeId, group, member.cell);
     }
@@ -212,6 +213,7 @@ export class ScopeMembership {
   /** Forgets everything (shutdown). Watchers are ended, not told of each removal. */
   clear(): void {
     this.hub.closeAll();
+    for (const group of this.#groups.values()) group.release();
     this.#groups.clear();
     this.#byActor.clear();
     this.#byNode.clear();

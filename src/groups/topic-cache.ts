@@ -24,7 +24,10 @@
  * of n local members holds n cells and n slots); when a new entry would cross either
  * bound, the cache starts over empty. That is cheap and needs no bookkeeping on a hit.
  * The table of first publishes starts small and doubles, up to a bound, only while
- * topics arrive faster than it can tell them apart.
+ * topics arrive faster than it can tell them apart. And memory is bounded across all
+ * groups of the process: every cache's references and first-publish tables count in
+ * one account, and when a cache would cross its bound, every cache starts over — so
+ * ten thousand groups publishing with topics hold no more than one busy group may.
  */
 import type { Audience } from "./group-state.js";
 
@@ -40,10 +43,26 @@ export const MAX_CACHED_REFERENCES = 1 << 19;
 const FIRST_SEEN_SLOTS = 256;
 // At most 2^15: a topic's second slot is taken from the top 15 bits of a product.
 const MAX_SEEN_SLOTS = 1 << 15;
+/**
+ * What every group's cache holds at most, together, in member references (a slot of a
+ * first-publish table counts a third: 4 bytes against about 12).
+ */
+export const MAX_REFERENCES_IN_ALL_CACHES = 1 << 21;
+
+// The process-wide account: the caches that hold something, and how much in all.
+const account = { holders: new Set<TopicCache>(), references: 0 };
+
+// Makes room for `weight` more: past the process-wide bound every cache starts over.
+function makeRoom(weight: number): void {
+  if (account.references + weight <= MAX_REFERENCES_IN_ALL_CACHES) return;
+  for (const holder of [...account.holders]) holder.release();
+}
 
 export class TopicCache {
   readonly #entries = new Map<string, Audience>();
   #references = 0;
+  // What this cache counts in the process-wide account: its references and a third of its table's slots.
+  #charged = 0;
   // Hashes of topics published once since the last change; made on the first miss.
   #seen: Int32Array | null = null;
   // Hashes written since the table was made: when they far outnumber its slots, topics
@@ -72,9 +91,12 @@ export class TopicCache {
     const weight = owned ? 1 + audience.cells.length + audience.remoteCount : 1;
     if (weight > MAX_CACHED_REFERENCES) return;
     if (this.#entries.size >= MAX_CACHED_TOPICS || this.#references + weight > MAX_CACHED_REFERENCES) {
+      this.#uncharge(this.#references);
       this.#entries.clear();
       this.#references = 0;
     }
+    makeRoom(weight); // may empty this cache too
+    this.#charge(weight);
     this.#entries.set(topic, audience);
     this.#references += weight;
   }
@@ -83,8 +105,46 @@ export class TopicCache {
   clear(): void {
     this.#epoch++;
     if (this.#entries.size === 0) return;
+    this.#uncharge(this.#references);
     this.#entries.clear();
     this.#references = 0;
+  }
+
+  /**
+   * Drops everything, first publishes too, and leaves the process-wide account: when
+   * the account is full, and when the group is deleted.
+   */
+  release(): void {
+    this.#epoch++;
+    this.#entries.clear();
+    this.#references = 0;
+    this.#seen = null;
+    this.#written = 0;
+    this.#uncharge(this.#charged);
+  }
+
+  /** What this cache counts in the process-wide account (for tests). */
+  get charged(): number {
+    return this.#charged;
+  }
+
+  /** What every cache counts together (for tests). */
+  static get charged(): number {
+    return account.references;
+  }
+
+  // Counts `weight` more for this cache; the caller made room first.
+  #charge(weight: number): void {
+    this.#charged += weight;
+    account.references += weight;
+    account.holders.add(this);
+  }
+
+  #uncharge(weight: number): void {
+    if (weight === 0) return;
+    this.#charged -= weight;
+    account.references -= weight;
+    if (this.#charged === 0) account.holders.delete(this);
   }
 
   // True when `topic` was marked since the last change; marks it otherwise.
@@ -100,13 +160,22 @@ export class TopicCache {
     }
     if (seen === null || (this.#written > 2 * seen.length && seen.length < MAX_SEEN_SLOTS)) {
       // Made larger, the table starts empty: its marks were mostly overwritten anyway.
-      seen = this.#seen = new Int32Array(seen === null ? FIRST_SEEN_SLOTS : 2 * seen.length);
+      const slots = seen === null ? FIRST_SEEN_SLOTS : 2 * seen.length;
+      if (seen !== null) this.#uncharge(tableWeight(seen.length));
+      makeRoom(tableWeight(slots)); // may drop the entries (and the old table) too
+      this.#charge(tableWeight(slots));
+      seen = this.#seen = new Int32Array(slots);
       this.#written = 0;
     }
     seen[((this.#written & 1) === 0 ? mark : other) & (seen.length - 1)] = mark;
     this.#written++;
     return false;
   }
+}
+
+// A first-publish table in the account's unit: 4 bytes a slot against about 12 a reference.
+function tableWeight(slots: number): number {
+  return Math.ceil(slots / 3);
 }
 
 // FNV-1a over the UTF-16 code units, seeded with the epoch so that marks of an earlier

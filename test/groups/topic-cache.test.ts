@@ -12,8 +12,13 @@ import qlobber from "qlobber";
 import { seeded } from "../../bench/seeded.js";
 import { InvalidTopicError } from "../../src/errors.js";
 import { type Audience, GroupState } from "../../src/groups/group-state.js";
-import { MAX_CACHED_REFERENCES, MAX_CACHED_TOPICS, TopicCache } from "../../src/groups/topic-cache.js";
-import type { ActorRef, ActorSystem, ProcessGroups } from "../../src/index.js";
+import {
+  MAX_CACHED_REFERENCES,
+  MAX_CACHED_TOPICS,
+  MAX_REFERENCES_IN_ALL_CACHES,
+  TopicCache,
+} from "../../src/groups/topic-cache.js";
+import { type ActorRef, ActorSystem, type ProcessGroups } from "../../src/index.js";
 import { freshScope, newSystem, type Recorder, recorder } from "../support/helpers.js";
 
 const { QlobberDedup } = qlobber;
@@ -286,6 +291,62 @@ describe("TopicCache", () => {
     cache.set("huge", huge, true);
     cache.set("huge", huge, true);
     assert.equal(cache.get("huge"), undefined);
+  });
+});
+
+describe("the caches of every group together", () => {
+  const audience = (members: number): Audience => ({
+    cells: new Array(members).fill(null),
+    slots: new Array(members).fill(0),
+    ids: [],
+    remote: new Map(),
+    remoteCount: 0,
+  });
+
+  it("hold no more than the process-wide bound, however many groups fill theirs", () => {
+    const caches: TopicCache[] = [];
+    const half = audience(MAX_CACHED_REFERENCES / 2 - 1);
+    // Each cache alone stays within its own bound; twenty of them would hold 2.5x the
+    // process-wide one.
+    for (let c = 0; c < 20; c++) {
+      const cache = new TopicCache();
+      caches.push(cache);
+      cache.set("t", half, true);
+      cache.set("t", half, true);
+      assert.equal(cache.get("t"), half);
+      assert.ok(TopicCache.charged <= MAX_REFERENCES_IN_ALL_CACHES, `${TopicCache.charged} charged`);
+    }
+    // The earliest were emptied to make room; the latest still answer.
+    assert.equal(caches[0]!.get("t"), undefined);
+    assert.equal(caches.at(-1)!.get("t"), half);
+    const held = caches.reduce((sum, cache) => sum + cache.charged, 0);
+    assert.ok(held <= MAX_REFERENCES_IN_ALL_CACHES);
+    // A released cache (its group deleted) leaves the account at once.
+    const before = TopicCache.charged;
+    const last = caches.at(-1)!;
+    const itsShare = last.charged;
+    assert.ok(itsShare > 0);
+    last.release();
+    assert.equal(last.charged, 0);
+    assert.equal(TopicCache.charged, before - itsShare);
+    for (const cache of caches) cache.release();
+  });
+
+  it("is left by a group's cache when the group is deleted", async () => {
+    const system = new ActorSystem({ nodeId: "account" });
+    try {
+      const groups = system.groups(freshScope());
+      await groups.createGroup("g");
+      const actor = system.spawn({ id: "a", ...groups.scope }, () => undefined);
+      await groups.joinGroup("g", actor, { topics: ["x.*"] });
+      const before = TopicCache.charged;
+      for (let i = 0; i < 3; i++) await groups.publishToGroup("g", i, { topic: "x.y" });
+      assert.ok(TopicCache.charged > before, "the cache counts in the account");
+      await groups.deleteGroup("g");
+      assert.equal(TopicCache.charged, before);
+    } finally {
+      await system.shutdown();
+    }
   });
 });
 
