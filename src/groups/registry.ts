@@ -6,7 +6,7 @@
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { Slots } from "../actors/dispatcher.js";
 import type { Scope } from "../errors.js";
-import { type NodeId, scopeKey } from "../names.js";
+import { type NodeId, scopeKey, splitPublishedTopic } from "../names.js";
 import type { GroupRecord, MembershipRecord, RemoteRun, ReplicaSink } from "./backend.js";
 import { type Audience, type GroupState, slotsOf } from "./group-state.js";
 import { ScopeMembership } from "./membership.js";
@@ -120,7 +120,10 @@ export class GroupsRegistry implements ReplicaSink {
     const key = scopeKey(scope);
     const index = this.#scopes.get(key)?.index;
     const { messages, topic } = run;
-    const path = topic?.split(".");
+    // The sender checked the topic; checked again here all the same, since a wire message
+    // is only data, and a valid topic may then enter the group's topic cache.
+    const path = topic === undefined ? undefined : validTopic(topic);
+    if (path === null) return;
     const excluded = run.exclude.length > 0 ? new Set(run.exclude) : null;
     const dispatcher = this.#host.runtime.dispatcher;
     let last: GroupState | undefined;
@@ -142,7 +145,8 @@ export class GroupsRegistry implements ReplicaSink {
       if (path !== undefined || group !== last || everyone !== audience) {
         last = group;
         audience = everyone;
-        const chosen = path === undefined ? everyone : group.matching(path);
+        const chosen =
+          path === undefined ? everyone : (group.published(topic!) ?? group.matching(path, topic));
         slots =
           excluded === null ? chosen.slots : slotsOf(chosen.cells.filter((cell) => !excluded.has(cell.id)));
       }
@@ -198,5 +202,14 @@ export class GroupsRegistry implements ReplicaSink {
         })
         .catch(() => undefined);
     }
+  }
+}
+
+// The segments of a topic from the wire, or null if it is not a valid published topic.
+function validTopic(topic: string): string[] | null {
+  try {
+    return splitPublishedTopic(topic);
+  } catch {
+    return null;
   }
 }
