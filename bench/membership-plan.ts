@@ -44,8 +44,15 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type StoreKind = "chorus" | "Map<Set>" | "socket.io-adapter" | "qlobber";
+export type StoreKind = "chorus" | "Map<Set>" | "Map<Set>, awaited" | "socket.io-adapter" | "qlobber";
 export const STORES: readonly StoreKind[] = ["chorus", "Map<Set>", "socket.io-adapter", "qlobber"];
+/**
+ * Churn only: the bare map behind an async API — each call returns an already resolved
+ * promise, which the loop awaits as it awaits Chorus's — to show what the await costs.
+ */
+export const CHURN_STORES: readonly StoreKind[] = [...STORES, "Map<Set>, awaited"];
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 const groupName = (g: number) => `group-${g}`;
 const memberId = (a: number) => `member-${a}`;
@@ -60,19 +67,23 @@ export async function store(kind: StoreKind, p: Plan): Promise<Store> {
       const actors: ActorRef[] = ids.map((id) => system.spawn({ id, ...SCOPE }, () => undefined));
       return chorusStore(groups, names, actors, p, () => system.shutdown());
     }
-    case "Map<Set>": {
+    case "Map<Set>":
+    case "Map<Set>, awaited": {
       const index = new Map<string, Set<string>>();
+      const answer = kind === "Map<Set>" ? undefined : RESOLVED;
       return {
         join(k) {
           const [g, a] = pair(p, k);
           let members = index.get(names[g]!);
           if (members === undefined) index.set(names[g]!, (members = new Set()));
           members.add(ids[a]!);
+          return answer;
         },
         leave(k) {
           const [g, a] = pair(p, k);
           const members = index.get(names[g]!);
           if (members?.delete(ids[a]!) && members.size === 0) index.delete(names[g]!);
+          return answer;
         },
         get size() {
           return index.size;
