@@ -1,147 +1,37 @@
 /**
  * GroupState: the members of one group, indexed for the two ways a publish reads them.
  *
- * - A publish with no topic reaches everyone: it walks a cached `Audience` — the local
- *   mailboxes as one array, the ids, and a count per remote node — built once after a
- *   change and then shared by every publish until the next change. Arrays are never
- *   mutated after they are built, so a delivery in progress (or queued) keeps a stable
- *   snapshot while behaviours join and leave under it.
+ * - A publish with no topic reaches everyone: it walks a cached Audience (audience.ts),
+ *   built once after a change and then shared by every publish until the next change.
  * - A publish with a topic reaches the members that joined without topics (their own
  *   cached audience) plus those the topic trie finds; members whose patterns cannot
- *   match are never looked at.
+ *   match are never looked at. A topic published again since the last change is
+ *   answered by the group's TopicCache.
  *
  * Join counting follows Erlang `pg`: each join adds one, each leave takes one, and the
  * actor stops being a member when the count reaches zero. Topics merge across joins:
  * the member receives what any of its joins asked for, and a join with no topics means
- * everything.
- *
- * Memory: a group of a million is a supported size, so a membership is kept small. A
- * local member that joined once without topics is the actor's own SoleJoin, shared by
- * all the groups it joined so (no object per membership); joined more often, it is two
- * fields (its cell and its count; the id and node are the cell's); only members with
- * topics carry a topic list and a match stamp, and only remote members carry their id
- * and node. The set of unfiltered members, which a topic publish needs, exists only
- * while some member has topics.
+ * everything. The kinds of member, and what each costs, are in members.ts. The set of
+ * unfiltered members, which a topic publish needs, exists only while some member has
+ * topics.
  */
 import type { ActorCell } from "../actors/actor-cell.js";
-import type { Slots } from "../actors/dispatcher.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
+import { type Audience, buildAudience, MatchedAudience } from "./audience.js";
+import {
+  EVERYTHING,
+  type FilteredLocalMember,
+  LocalMember,
+  type Member,
+  newMember,
+  type RemoteMember,
+  SoleJoin,
+} from "./members.js";
 import { TopicCache } from "./topic-cache.js";
-import { type Stamped, TopicTrie } from "./topic-trie.js";
+import { TopicTrie } from "./topic-trie.js";
 
-const EVERYTHING: readonly string[] = Object.freeze([]);
+export type { Audience, Member };
 
-/** One actor's membership of this group. */
-export type Member = SoleJoin | LocalMember | FilteredLocalMember | RemoteMember;
-
-/**
- * A local actor that joined once, without topics: the common membership. Its count is
- * 1 by construction, so one such object per actor (kept with the actor by its owner,
- * see ScopeMembership) serves every group the actor joined that way, and a join
- * allocates nothing. A second join replaces it with a LocalMember.
- */
-export class SoleJoin {
-  constructor(readonly cell: ActorCell) {}
-  get count(): 1 {
-    return 1;
-  }
-  get actorId(): ActorId {
-    return this.cell.id;
-  }
-  get nodeId(): NodeId {
-    return this.cell.ref.nodeId;
-  }
-  get topics(): readonly string[] {
-    return EVERYTHING;
-  }
-  get isFiltered(): false {
-    return false;
-  }
-}
-
-/** A local actor that receives every message. */
-class LocalMember {
-  constructor(
-    /** The local mailbox. */
-    readonly cell: ActorCell,
-    /** How many joins are not yet matched by a leave; the member exists while it is > 0. */
-    public count: number,
-  ) {}
-  get actorId(): ActorId {
-    return this.cell.id;
-  }
-  get nodeId(): NodeId {
-    return this.cell.ref.nodeId;
-  }
-  /** Subscription patterns; empty means every message. */
-  get topics(): readonly string[] {
-    return EVERYTHING;
-  }
-  get isFiltered(): false {
-    return false;
-  }
-}
-
-/** A local actor subscribed to some topic patterns. */
-class FilteredLocalMember implements Stamped {
-  stamp = 0;
-  constructor(
-    readonly cell: ActorCell,
-    public count: number,
-    public topics: readonly string[],
-  ) {}
-  get actorId(): ActorId {
-    return this.cell.id;
-  }
-  get nodeId(): NodeId {
-    return this.cell.ref.nodeId;
-  }
-  get isFiltered(): true {
-    return true;
-  }
-}
-
-/** An actor hosted by another node, as this node's replica knows it. */
-class RemoteMember implements Stamped {
-  stamp = 0;
-  readonly cell = null;
-  constructor(
-    readonly actorId: ActorId,
-    readonly nodeId: NodeId,
-    public count: number,
-    public topics: readonly string[],
-  ) {}
-  get isFiltered(): boolean {
-    return this.topics.length > 0;
-  }
-}
-
-function newMember(
-  actorId: ActorId,
-  nodeId: NodeId,
-  cell: ActorCell | null,
-  count: number,
-  topics: readonly string[],
-): Member {
-  if (cell === null) return new RemoteMember(actorId, nodeId, count, topics);
-  return topics.length === 0 ? new LocalMember(cell, count) : new FilteredLocalMember(cell, count, topics);
-}
-
-/** Who a publish reaches, split the way delivery needs it. Immutable once built. */
-export interface Audience {
-  /** Mailboxes on this node. */
-  readonly cells: readonly ActorCell[];
-  /** The same actors as `cells`, in the same order, as the dispatcher's table slots. */
-  readonly slots: Slots;
-  /** Every member's id, local and remote. */
-  readonly ids: readonly ActorId[];
-  /** Members per other node. */
-  readonly remote: ReadonlyMap<NodeId, number>;
-  /** The sum of `remote`. */
-  readonly remoteCount: number;
-}
-
-const NO_REMOTE: ReadonlyMap<NodeId, number> = new Map();
 // Where the trie collects the members of one topic publish; emptied after each.
 const SCRATCH: (FilteredLocalMember | RemoteMember)[] = [];
 
@@ -393,104 +283,6 @@ export class GroupState {
     this.#everyone = null;
     this.#unfilteredAudience = null;
     this.#topics?.clear();
-  }
-}
-
-function buildAudience(members: Iterable<Member>): Audience {
-  const cells: ActorCell[] = [];
-  const ids: ActorId[] = [];
-  let remote: Map<NodeId, number> | null = null;
-  let remoteCount = 0;
-  for (const member of members) {
-    ids.push(member.actorId);
-    if (member.cell !== null) cells.push(member.cell);
-    else {
-      remote ??= new Map();
-      remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
-      remoteCount++;
-    }
-  }
-  return { cells, slots: slotsOf(cells), ids, remote: remote ?? NO_REMOTE, remoteCount };
-}
-
-/** The table slots of `cells`, in order. */
-export function slotsOf(cells: readonly ActorCell[]): Slots {
-  // Pushed, not pre-sized: the array stays packed, which the delivery loop reads fastest.
-  const slots: number[] = [];
-  for (let i = 0; i < cells.length; i++) slots.push(cells[i]!.slot);
-  return slots;
-}
-
-// The audience of one topic publish: the unfiltered members plus those the trie found.
-// The cells are built at once, in one array (delivery needs them, and a queued
-// delivery keeps them); ids and the per-node counts only if someone reads them. When
-// no member is remote the cells alone give the ids, in order, so the matched members
-// are kept only when some are remote.
-class MatchedAudience implements Audience {
-  readonly cells: readonly ActorCell[];
-  readonly slots: Slots;
-  readonly remoteCount: number;
-  #ids: readonly ActorId[] | null = null;
-  #remote: ReadonlyMap<NodeId, number> | null = null;
-  readonly #base: Audience;
-  // The matched members, copied out of the scratch; null when none is remote.
-  readonly #matched: readonly Member[] | null;
-
-  constructor(base: Audience, matched: readonly Member[]) {
-    this.#base = base;
-    const baseCells = base.cells;
-    let local = 0;
-    for (let i = 0; i < matched.length; i++) if (matched[i]!.cell !== null) local++;
-    // Sized exactly: the array never grows nor shrinks.
-    const cells: ActorCell[] = new Array(baseCells.length + local);
-    const slots = base.slots.slice();
-    let n = 0;
-    for (let i = 0; i < baseCells.length; i++) cells[n++] = baseCells[i]!;
-    for (let i = 0; i < matched.length; i++) {
-      const cell = matched[i]!.cell;
-      if (cell !== null) {
-        slots.push(cell.slot);
-        cells[n++] = cell;
-      }
-    }
-    const remoteCount = base.remoteCount + matched.length - local;
-    this.cells = cells;
-    this.slots = slots;
-    this.remoteCount = remoteCount;
-    this.#matched = remoteCount === 0 ? null : matched.slice();
-  }
-
-  get ids(): readonly ActorId[] {
-    if (this.#ids === null) {
-      const matched = this.#matched;
-      if (matched === null) {
-        // Nobody remote: base cells then matched cells, as base ids then matched ids.
-        const cells = this.cells;
-        const ids: ActorId[] = new Array(cells.length);
-        for (let i = 0; i < cells.length; i++) ids[i] = cells[i]!.id;
-        this.#ids = ids;
-      } else {
-        const ids = this.#base.ids.slice();
-        for (const member of matched) ids.push(member.actorId);
-        this.#ids = ids;
-      }
-    }
-    return this.#ids;
-  }
-
-  get remote(): ReadonlyMap<NodeId, number> {
-    if (this.#remote === null) {
-      const matched = this.#matched;
-      if (matched === null || this.remoteCount === this.#base.remoteCount) {
-        return (this.#remote = this.#base.remote);
-      }
-      const remote = new Map(this.#base.remote);
-      for (const member of matched) {
-        if (member.cell === null) remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
-      }
-      this.#remote = remote;
-    }
-    return this.#remote;
   }
 }
 

@@ -16,7 +16,8 @@
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { Scope } from "../errors.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
-import { GroupState, type Member, SoleJoin } from "./group-state.js";
+import { GroupState } from "./group-state.js";
+import { type Member, SoleJoin } from "./members.js";
 import { WatchHub } from "./watch.js";
 
 export class ScopeMembership {

@@ -33,8 +33,9 @@ import {
   validateGroupName,
   validateLabels,
 } from "../names.js";
+import { without } from "./audience.js";
 import type { Backend } from "./backend.js";
-import { type Audience, type GroupState, slotsOf } from "./group-state.js";
+import type { GroupState } from "./group-state.js";
 import { type GroupPage, type ListGroupsOptions, listPage } from "./listing.js";
 import type { ScopeMembership } from "./membership.js";
 import { PublishResult } from "./publish-result.js";
@@ -280,7 +281,7 @@ export class ProcessGroups {
     const excluded = options?.exclude === undefined ? null : this.#excluded(options.exclude, name);
     const group = found ?? this.#group(name);
     audience ??= segments === null ? group.everyone() : group.matching(segments, topic);
-    if (excluded !== null) audience = without(audience, group, excluded);
+    if (excluded !== null) audience = without(audience, group.members, excluded);
     const backend = this.#host.backend;
     // Multi-node: encode (and refuse a bad payload) before anything is delivered.
     const encoded = backend.isDistributed
@@ -454,26 +455,4 @@ function checkOptions(options: unknown, operation: string): void {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new InvalidArgumentError(`${operation} options`, "must be an object");
   }
-}
-
-function without(audience: Audience, group: GroupState, excluded: ReadonlySet<ActorId>): Audience {
-  const remote = new Map(audience.remote);
-  for (const id of excluded) {
-    const member = group.members.get(id);
-    if (member === undefined || member.cell !== null || !remote.has(member.nodeId)) continue;
-    if (!audience.ids.includes(id)) continue;
-    const left = remote.get(member.nodeId)! - 1;
-    if (left > 0) remote.set(member.nodeId, left);
-    else remote.delete(member.nodeId);
-  }
-  let remoteCount = 0;
-  for (const count of remote.values()) remoteCount += count;
-  const cells = audience.cells.filter((cell) => !excluded.has(cell.id));
-  return {
-    cells,
-    slots: slotsOf(cells),
-    ids: audience.ids.filter((id) => !excluded.has(id)),
-    remote,
-    remoteCount,
-  };
 }

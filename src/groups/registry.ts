@@ -7,8 +7,9 @@ import type { ActorCell } from "../actors/actor-cell.js";
 import type { Slots } from "../actors/dispatcher.js";
 import type { Scope } from "../errors.js";
 import { type NodeId, scopeKey, splitPublishedTopic } from "../names.js";
+import { type Audience, slotsOf } from "./audience.js";
 import type { GroupRecord, MembershipRecord, RemoteRun, ReplicaSink } from "./backend.js";
-import { type Audience, type GroupState, slotsOf } from "./group-state.js";
+import type { GroupState } from "./group-state.js";
 import { ScopeMembership } from "./membership.js";
 import { type GroupsHost, ProcessGroups } from "./process-groups.js";
 

@@ -29,7 +29,7 @@
  * one account, and when a cache would cross its bound, every cache starts over — so
  * ten thousand groups publishing with topics hold no more than one busy group may.
  */
-import type { Audience } from "./group-state.js";
+import type { Audience } from "./audience.js";
 
 /** Topics one group remembers at most. */
 export const MAX_CACHED_TOPICS = 32_768;

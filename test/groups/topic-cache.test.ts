@@ -223,16 +223,16 @@ describe("topic cache", () => {
   });
 });
 
-describe("TopicCache", () => {
-  // Only the sizes matter to the cache.
-  const audience = (members: number): Audience => ({
-    cells: new Array(members).fill(null),
-    slots: new Array(members).fill(0),
-    ids: [],
-    remote: new Map(),
-    remoteCount: 0,
-  });
+// An audience of `members` local members: only the sizes matter to the cache.
+const audience = (members: number): Audience => ({
+  cells: new Array(members).fill(null),
+  slots: new Array(members).fill(0),
+  ids: [],
+  remote: new Map(),
+  remoteCount: 0,
+});
 
+describe("TopicCache", () => {
   it("keeps an audience from a topic's second sighting on", () => {
     const cache = new TopicCache();
     const seen = audience(3);
@@ -295,14 +295,6 @@ describe("TopicCache", () => {
 });
 
 describe("the caches of every group together", () => {
-  const audience = (members: number): Audience => ({
-    cells: new Array(members).fill(null),
-    slots: new Array(members).fill(0),
-    ids: [],
-    remote: new Map(),
-    remoteCount: 0,
-  });
-
   it("hold no more than the process-wide bound, however many groups fill theirs", () => {
     const caches: TopicCache[] = [];
     const half = audience(MAX_CACHED_REFERENCES / 2 - 1);

@@ -1,0 +1,156 @@
+/**
+ * Audience: who a publish reaches, in the shapes delivery and the publish result need
+ * — the local actors as cells and as the dispatcher's slots, every member's id, and a
+ * count per other node. An audience is immutable once built, so a group caches one and
+ * hands it to every publish until its membership changes, and a delivery in progress
+ * (or queued) keeps a stable snapshot while behaviours join and leave under it.
+ */
+import type { ActorCell } from "../actors/actor-cell.js";
+import type { Slots } from "../actors/dispatcher.js";
+import type { ActorId, NodeId } from "../names.js";
+import type { Member } from "./members.js";
+
+/** Who a publish reaches, split the way delivery needs it. Immutable once built. */
+export interface Audience {
+  /** Mailboxes on this node. */
+  readonly cells: readonly ActorCell[];
+  /** The same actors as `cells`, in the same order, as the dispatcher's table slots. */
+  readonly slots: Slots;
+  /** Every member's id, local and remote. */
+  readonly ids: readonly ActorId[];
+  /** Members per other node. */
+  readonly remote: ReadonlyMap<NodeId, number>;
+  /** The sum of `remote`. */
+  readonly remoteCount: number;
+}
+
+const NO_REMOTE: ReadonlyMap<NodeId, number> = new Map();
+
+/** The audience of `members`, in their order. */
+export function buildAudience(members: Iterable<Member>): Audience {
+  const cells: ActorCell[] = [];
+  const ids: ActorId[] = [];
+  let remote: Map<NodeId, number> | null = null;
+  let remoteCount = 0;
+  for (const member of members) {
+    ids.push(member.actorId);
+    if (member.cell !== null) cells.push(member.cell);
+    else {
+      remote ??= new Map();
+      remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
+      remoteCount++;
+    }
+  }
+  return { cells, slots: slotsOf(cells), ids, remote: remote ?? NO_REMOTE, remoteCount };
+}
+
+/** The table slots of `cells`, in order. */
+export function slotsOf(cells: readonly ActorCell[]): Slots {
+  // Pushed, not pre-sized: the array stays packed, which the delivery loop reads fastest.
+  const slots: number[] = [];
+  for (let i = 0; i < cells.length; i++) slots.push(cells[i]!.slot);
+  return slots;
+}
+
+// The audience of one topic publish: the unfiltered members plus those the trie found.
+// The cells are built at once, in one array (delivery needs them, and a queued
+// delivery keeps them); ids and the per-node counts only if someone reads them. When
+// no member is remote the cells alone give the ids, in order, so the matched members
+// are kept only when some are remote.
+export class MatchedAudience implements Audience {
+  readonly cells: readonly ActorCell[];
+  readonly slots: Slots;
+  readonly remoteCount: number;
+  #ids: readonly ActorId[] | null = null;
+  #remote: ReadonlyMap<NodeId, number> | null = null;
+  readonly #base: Audience;
+  // The matched members, copied out of the scratch; null when none is remote.
+  readonly #matched: readonly Member[] | null;
+
+  constructor(base: Audience, matched: readonly Member[]) {
+    this.#base = base;
+    const baseCells = base.cells;
+    let local = 0;
+    for (let i = 0; i < matched.length; i++) if (matched[i]!.cell !== null) local++;
+    // Sized exactly: the array never grows nor shrinks.
+    const cells: ActorCell[] = new Array(baseCells.length + local);
+    const slots = base.slots.slice();
+    let n = 0;
+    for (let i = 0; i < baseCells.length; i++) cells[n++] = baseCells[i]!;
+    for (let i = 0; i < matched.length; i++) {
+      const cell = matched[i]!.cell;
+      if (cell !== null) {
+        slots.push(cell.slot);
+        cells[n++] = cell;
+      }
+    }
+    const remoteCount = base.remoteCount + matched.length - local;
+    this.cells = cells;
+    this.slots = slots;
+    this.remoteCount = remoteCount;
+    this.#matched = remoteCount === 0 ? null : matched.slice();
+  }
+
+  get ids(): readonly ActorId[] {
+    if (this.#ids === null) {
+      const matched = this.#matched;
+      if (matched === null) {
+        // Nobody remote: base cells then matched cells, as base ids then matched ids.
+        const cells = this.cells;
+        const ids: ActorId[] = new Array(cells.length);
+        for (let i = 0; i < cells.length; i++) ids[i] = cells[i]!.id;
+        this.#ids = ids;
+      } else {
+        const ids = this.#base.ids.slice();
+        for (const member of matched) ids.push(member.actorId);
+        this.#ids = ids;
+      }
+    }
+    return this.#ids;
+  }
+
+  get remote(): ReadonlyMap<NodeId, number> {
+    if (this.#remote === null) {
+      const matched = this.#matched;
+      if (matched === null || this.remoteCount === this.#base.remoteCount) {
+        return (this.#remote = this.#base.remote);
+      }
+      const remote = new Map(this.#base.remote);
+      for (const member of matched) {
+        if (member.cell === null) remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
+      }
+      this.#remote = remote;
+    }
+    return this.#remote;
+  }
+}
+
+/**
+ * `audience` less the actors in `excluded` (ids; members of the group `members`): its
+ * cells, slots and ids filtered, and each excluded remote member taken off its node's count.
+ */
+export function without(
+  audience: Audience,
+  members: ReadonlyMap<ActorId, Member>,
+  excluded: ReadonlySet<ActorId>,
+): Audience {
+  const remote = new Map(audience.remote);
+  for (const id of excluded) {
+    const member = members.get(id);
+    if (member === undefined || member.cell !== null || !remote.has(member.nodeId)) continue;
+    if (!audience.ids.includes(id)) continue;
+    const left = remote.get(member.nodeId)! - 1;
+    if (left > 0) remote.set(member.nodeId, left);
+    else remote.delete(member.nodeId);
+  }
+  let remoteCount = 0;
+  for (const count of remote.values()) remoteCount += count;
+  const cells = audience.cells.filter((cell) => !excluded.has(cell.id));
+  return {
+    cells,
+    slots: slotsOf(cells),
+    ids: audience.ids.filter((id) => !excluded.has(id)),
+    remote,
+    remoteCount,
+  };
+}
