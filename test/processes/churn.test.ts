@@ -87,11 +87,18 @@ describe("a command connection killed during a burst of joins", { skip }, () => 
       return id === undefined ? 0 : Number(await client.client("KILL", "ID", id));
     });
     assert.equal(killed, 1, "n1's command connection was not found");
-    await joins;
+    const outcomes = await joins;
     // Whether or not a join's promise saw the cut, the owner's own view says what its actors hold.
-    for (const actorId of await n1.request({ op: "localMembers", scope, group: "g" }))
-      c.recordJoin("n1", "g", actorId);
-    await c.converged();
+    const held: string[] = await n1.request({ op: "localMembers", scope, group: "g" });
+    for (const actorId of held) c.recordJoin("n1", "g", actorId);
+    // On a failure, say how the joins ended and what n1 held: the state to explain.
+    await c.converged().catch((error: unknown) => {
+      const reasons = outcomes.flatMap((o) => (o.status === "rejected" ? [String(o.reason)] : []));
+      const summary = `${outcomes.length - reasons.length} joins resolved, ${reasons.length} rejected (${[
+        ...new Set(reasons),
+      ].join("; ")}); n1 held ${held.length} locally`;
+      throw new Error(`${String(error)}\n${summary}`);
+    });
     // Each actor joined once: one leave each must empty the group everywhere.
     for (const actorId of c.expected("g")) await c.leave("n1", "g", actorId);
     await c.converged();
