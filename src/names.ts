@@ -144,9 +144,12 @@ function isSegmentChar(c: number): boolean {
 /** Topic patterns one join may ask for. */
 export const MAX_TOPICS_PER_JOIN = 64;
 
+// A join's topics when it names none: shared, not a new array each join.
+const NO_TOPICS: readonly string[] = Object.freeze([]);
+
 /** Validates a join's `topics` option: an array of subscription patterns; none means everything. */
-export function parseSubscriptions(topics: unknown): string[] {
-  if (topics === undefined) return [];
+export function parseSubscriptions(topics: unknown): readonly string[] {
+  if (topics === undefined) return NO_TOPICS;
   if (!Array.isArray(topics)) throw new InvalidArgumentError("topics", "must be an array of topic patterns");
   if (topics.length > MAX_TOPICS_PER_JOIN) {
     throw new InvalidArgumentError("topics", `may hold at most ${MAX_TOPICS_PER_JOIN} patterns`);

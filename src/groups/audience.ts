@@ -45,7 +45,7 @@ export function buildAudience(members: Iterable<Member>): Audience {
 }
 
 /** The table slots of `cells`, in order. */
-export function slotsOf(cells: readonly ActorCell[]): Slots {
+function slotsOf(cells: readonly ActorCell[]): Slots {
   // Pushed, not pre-sized: the array stays packed, which the delivery loop reads fastest.
   const slots: number[] = [];
   for (let i = 0; i < cells.length; i++) slots.push(cells[i]!.slot);

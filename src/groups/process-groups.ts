@@ -77,9 +77,9 @@ export interface PublishOptions {
   readonly exclude?: ActorLike | readonly ActorLike[];
 }
 
-/** What a handle needs from the system that made it. */
 export type { GroupPage, ListGroupsOptions };
 
+/** What a handle needs from the system that made it. */
 export interface GroupsHost {
   readonly nodeId: string;
   readonly runtime: ActorRuntime;
@@ -90,8 +90,6 @@ export interface GroupsHost {
 
 const MAX_EXCLUDED = 10_000;
 const RESOLVED: Promise<void> = Promise.resolve();
-// A join's topics when it names none: shared, not a new array each join.
-const NO_TOPICS: readonly string[] = Object.freeze([]);
 
 export class ProcessGroups {
   readonly scope: Scope;
@@ -167,7 +165,7 @@ export class ProcessGroups {
   #join(name: GroupName, actor: ActorLike, options: JoinOptions | undefined): GroupState {
     const found = this.#lookUp(name);
     checkOptions(options, "joinGroup");
-    const topics = options?.topics === undefined ? NO_TOPICS : parseSubscriptions(options.topics);
+    const topics = parseSubscriptions(options?.topics);
     const visible = options?.visible;
     if (visible !== undefined && visible !== "cluster") {
       throw new InvalidArgumentError("visible", 'must be "cluster" when given');

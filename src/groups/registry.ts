@@ -7,7 +7,7 @@ import type { ActorCell } from "../actors/actor-cell.js";
 import type { Slots } from "../actors/dispatcher.js";
 import type { Scope } from "../errors.js";
 import { type NodeId, scopeKey, splitPublishedTopic } from "../names.js";
-import { type Audience, slotsOf } from "./audience.js";
+import { type Audience, without } from "./audience.js";
 import type { GroupRecord, MembershipRecord, RemoteRun, ReplicaSink } from "./backend.js";
 import type { GroupState } from "./group-state.js";
 import { ScopeMembership } from "./membership.js";
@@ -148,8 +148,7 @@ export class GroupsRegistry implements ReplicaSink {
         audience = everyone;
         const chosen =
           path === undefined ? everyone : (group.published(topic!) ?? group.matching(path, topic));
-        slots =
-          excluded === null ? chosen.slots : slotsOf(chosen.cells.filter((cell) => !excluded.has(cell.id)));
+        slots = excluded === null ? chosen.slots : without(chosen, group.members, excluded).slots;
       }
       if (slots.length > 0) dispatcher.fanOut(slots, messages[i], run.group, topic);
     }

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import {
   Cluster,
   clusterSkipReason,
@@ -16,19 +16,12 @@ import {
   hold,
   redisForThisFile,
 } from "../support/cluster-fixture.js";
-import { readMembers } from "../support/redis-state.js";
+import { readMembers, withRedis } from "../support/redis-state.js";
 
 const skip = clusterSkipReason();
 const redis = redisForThisFile();
 
-async function admin<T>(run: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis(redis.server.url, { maxRetriesPerRequest: 1 });
-  try {
-    return await run(client);
-  } finally {
-    client.disconnect();
-  }
-}
+const admin = <T>(run: (client: Redis) => Promise<T>): Promise<T> => withRedis(redis.server.url, run);
 
 /** The ids of a node's subscriber connections, as Redis lists them. */
 function subscriberIds(nodeId: string): Promise<string[]> {

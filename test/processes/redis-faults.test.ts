@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import {
   Cluster,
   clusterSkipReason,
@@ -15,6 +15,7 @@ import {
   hold,
   redisForThisFile,
 } from "../support/cluster-fixture.js";
+import { withRedis } from "../support/redis-state.js";
 
 const skip = clusterSkipReason();
 const redis = redisForThisFile();
@@ -36,14 +37,7 @@ async function threeNodes(): Promise<{ c: Cluster; everyone: string[] }> {
   return { c, everyone: NODES.flatMap((node) => [`${node}-a`, `${node}-b`]) };
 }
 
-async function admin<T>(run: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis(redis.server.url, { maxRetriesPerRequest: 1 });
-  try {
-    return await run(client);
-  } finally {
-    client.disconnect();
-  }
-}
+const admin = <T>(run: (client: Redis) => Promise<T>): Promise<T> => withRedis(redis.server.url, run);
 
 async function assertNobodyLeft(c: Cluster, actors: string[], since: number): Promise<void> {
   const outputs = NODES.map((node) => `--- ${node}:\n${c.node(node).output.slice(-1_500)}`).join("\n");

@@ -7,7 +7,8 @@ import { Redis } from "ioredis";
 import { scopeKeys } from "../../src/cluster/redis/keys.js";
 import type { Scope } from "../../src/index.js";
 
-async function withRedis<T>(url: string, read: (redis: Redis) => Promise<T>): Promise<T> {
+/** Runs `read` on a short-lived connection to the redis-server at `url`, closed afterwards. */
+export async function withRedis<T>(url: string, read: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
