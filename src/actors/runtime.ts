@@ -113,11 +113,6 @@ export class ActorRuntime implements CellHost, RefHost {
     return cell.isHostedBy(this);
   }
 
-  /** The ids of this node's live actors in a scope. */
-  actorIds(scope: Scope): ActorId[] {
-    return [...(this.#actors.get(scopeKey(scope))?.keys() ?? [])];
-  }
-
   onActorStopped(listener: StopListener): () => void {
     this.#stopListeners.add(listener);
     return () => this.#stopListeners.delete(listener);

@@ -63,7 +63,6 @@ export interface ReplicaSink {
     members: readonly MembershipRecord[],
     settled?: ReadonlySet<NodeId>,
   ): void;
-  nodeDown(nodeId: NodeId): void;
   /** Messages published on another node, for this node's matching members, in order. */
   deliver(scope: Scope, run: RemoteRun): void;
   /** This node's own memberships of a scope, for re-assertion after a reconnect. */

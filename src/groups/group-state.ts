@@ -62,30 +62,14 @@ export class GroupState {
   }
 
   /**
-   * Adds one join. Returns the member and whether it is new. `topics` are validated
-   * patterns; empty means everything.
-   */
-  join(
-    actorId: ActorId,
-    nodeId: NodeId,
-    cell: ActorCell | null,
-    topics: readonly string[],
-    times = 1,
-  ): { member: Member; isNew: boolean } {
-    const member = this.members.get(actorId);
-    if (member === undefined) return { member: this.#add(actorId, nodeId, cell, topics, times), isNew: true };
-    return { member: this.#again(member, topics, times), isNew: false };
-  }
-
-  /**
-   * The same as `join` for a local actor, returning the new member or null when the
-   * actor was a member already (its count went up): no result object on the hot path.
+   * One join of a local actor: returns the new member, or null when the actor was a
+   * member already (its count went up): no result object on the hot path.
    * `sole` is the actor's shared member, used when this is its first join, without topics.
    */
   joinLocal(sole: SoleJoin, topics: readonly string[]): Member | null {
     const member = this.members.get(sole.cell.id);
     if (member === undefined) return this.addLocal(sole, topics);
-    this.#again(member, topics, 1);
+    this.#again(member, topics);
     return null;
   }
 
@@ -103,26 +87,25 @@ export class GroupState {
   }
 
   /**
-   * Sets a member's state absolutely (count and topics), as a replica applying another
-   * node's write does. A count of 0 removes it. Returns what changed.
+   * Sets another node's member absolutely (count and topics), as its owner stated it.
+   * A count of 0 removes it. Returns what changed.
    */
   assign(
     actorId: ActorId,
     nodeId: NodeId,
-    cell: ActorCell | null,
     count: number,
     topics: readonly string[],
   ): "joined" | "left" | "updated" | "unchanged" {
     const member = this.members.get(actorId);
     if (count <= 0) return member !== undefined && this.remove(actorId) ? "left" : "unchanged";
     if (member === undefined) {
-      this.#add(actorId, nodeId, cell, topics, count);
+      this.#add(actorId, nodeId, null, topics, count);
       return "joined";
     }
     if (member.nodeId !== nodeId) {
       // The id moved to another node (a restart elsewhere): replace, do not merge.
       this.remove(actorId);
-      this.#add(actorId, nodeId, cell, topics, count);
+      this.#add(actorId, nodeId, null, topics, count);
       return "updated";
     }
     const counted = this.#withCount(member, count);
@@ -201,9 +184,9 @@ export class GroupState {
   }
 
   // Another join of an existing member: count up, topics merged.
-  #again(member: Member, topics: readonly string[], times: number): Member {
-    if (member instanceof SoleJoin) return this.#withCount(member, 1 + times); // receives everything
-    member.count += times;
+  #again(member: Member, topics: readonly string[]): Member {
+    if (member instanceof SoleJoin) return this.#withCount(member, 2); // receives everything
+    member.count += 1;
     if (!member.isFiltered) return member; // already receives everything
     if (topics.length === 0) return this.#replace(member, EVERYTHING, member.count);
     const added = topics.filter((t) => !member.topics.includes(t));

@@ -5,13 +5,11 @@
  * decides, a backend (in multi-node mode) reports other nodes' changes, and both end
  * up here. Every change of membership is also told to the scope's watchers.
  *
- * Reverse indexes make the two bulk removals cheap: an actor that stops leaves its
- * groups in O(its groups), and a dead node's members go in O(its members). They are
- * sized for a million members. A local actor's groups hang off its own cell (a slot
- * the runtime keeps for whoever indexes the actor), so a join or leave does not look
- * it up in a map of every actor; other nodes' actors are in #byActor. Either way one
- * group is kept as itself, a few as a small array, and only many as a set. The node
- * index holds only other nodes' actors: this node never purges itself.
+ * A local actor's groups hang off its own cell (a slot the runtime keeps for whoever
+ * indexes the actor), so an actor that stops leaves its groups in O(its groups), and
+ * a join or leave does not look it up in a map of every actor. One group is kept as
+ * itself, a few as a small array, and only many as a set. Other nodes' actors need no
+ * reverse index: their owners state every change, one membership at a time.
  */
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { Scope } from "../errors.js";
@@ -26,14 +24,6 @@ export class ScopeMembership {
   readonly #groups = new Map<GroupName, GroupState>();
   // Group names in order, for listGroups; dropped on create and delete.
   #sortedNames: GroupName[] | null = null;
-  // actor id on another node → the groups it is in: its removal is O(its groups).
-  // (A local actor's groups are its cell's `memberships`.)
-  readonly #byActor = new Map<ActorId, Groups>();
-  // other node's id → its actors that are members of something here: a node's death is
-  // O(its members).
-  readonly #byNode = new Map<NodeId, Set<ActorId>>();
-  // This node's id, learnt from the first local join; only to purge it if ever asked.
-  #localNode: NodeId | null = null;
 
   constructor(readonly scope: Scope) {
     this.hub = new WatchHub(scope);
@@ -41,10 +31,6 @@ export class ScopeMembership {
 
   get(name: GroupName): GroupState | undefined {
     return this.#groups.get(name);
-  }
-
-  get groupCount(): number {
-    return this.#groups.size;
   }
 
   /** Group names in ascending code-unit order. */
@@ -70,9 +56,7 @@ export class ScopeMembership {
     this.#groups.delete(name);
     this.#sortedNames = null;
     group.release();
-    for (const member of group.members.values()) {
-      this.#unindex(member.actorId, member.nodeId, group, member.cell);
-    }
+    for (const member of group.members.values()) if (member.cell !== null) this.#unindex(group, member.cell);
     this.hub.emit({ type: "deleted", group: name });
     return true;
   }
@@ -89,15 +73,8 @@ export class ScopeMembership {
       return;
     }
     if (group.addLocal(actor, topics) !== actor) actor.counted = true;
-    this.#localNode = nodeId;
     actor.groups = groups === null ? group : withNewGroup(groups, group);
     if (this.hub.isWatched) this.hub.emit({ type: "joined", group: group.name, actorId: cell.id, nodeId });
-  }
-
-  /** One leave (count −1). Returns true when the actor is no longer a member. */
-  leave(group: GroupState, actorId: ActorId): boolean {
-    const member = group.members.get(actorId);
-    return member !== undefined && this.leaveMember(group, member);
   }
 
   /**
@@ -124,86 +101,36 @@ export class ScopeMembership {
     return true;
   }
 
-  /** Applies a membership as its owner stated it (absolute count; 0 removes). */
+  /** Applies another node's membership as its owner stated it (absolute count; 0 removes). */
   assign(
     group: GroupState,
     actorId: ActorId,
     nodeId: NodeId,
-    cell: ActorCell | null,
     count: number,
     topics: readonly string[],
   ): void {
-    const previous = group.members.get(actorId);
-    const previousNode = previous?.nodeId;
-    const previousCell = previous?.cell ?? null;
-    // A membership stated for a local actor may count joins or carry topics.
-    if (cell !== null) localActor(cell).counted = true;
-    const change = group.assign(actorId, nodeId, cell, count, topics);
-    if (change === "joined") this.#joined(group, actorId, nodeId, cell);
-    else if (change === "left") this.#left(group, actorId, previousNode ?? nodeId, previousCell);
-    else if (change === "updated" && previousNode !== undefined && previousNode !== nodeId) {
-      this.#unindex(actorId, previousNode, group, previousCell);
-      this.#index(actorId, nodeId, group, cell);
+    const previousNode = group.members.get(actorId)?.nodeId;
+    const change = group.assign(actorId, nodeId, count, topics);
+    if (!this.hub.isWatched) return;
+    if (change === "joined") this.hub.emit({ type: "joined", group: group.name, actorId, nodeId });
+    else if (change === "left") {
+      this.hub.emit({ type: "left", group: group.name, actorId, nodeId: previousNode ?? nodeId });
     }
   }
 
-  /**
-   * Removes an actor from every group at once, whatever its counts (it stopped). Give
-   * the cell for a local actor; an id alone names an actor of another node.
-   */
-  removeActor(actorId: ActorId, cell: ActorCell | null = null): GroupName[] {
-    const groups = cell === null ? this.#byActor.get(actorId) : groupsOfCell(cell);
-    if (groups === undefined || groups === null) return [];
+  /** Removes a local actor from every group at once, whatever its counts (it stopped). */
+  removeActor(cell: ActorCell): GroupName[] {
+    const groups = groupsOfCell(cell);
+    if (groups === null) return [];
     const left: GroupName[] = [];
     for (const group of listOf(groups)) {
-      const member = group.members.get(actorId);
+      const member = group.members.get(cell.id);
       if (member === undefined || member.cell !== cell) continue;
-      group.remove(actorId);
-      this.#left(group, actorId, member.nodeId, cell);
+      group.remove(cell.id);
+      this.#left(group, cell.id, member.nodeId, cell);
       left.push(group.name);
     }
     return left;
-  }
-
-  /** Removes every membership hosted by a node (it died or left the cluster). */
-  removeNode(nodeId: NodeId): number {
-    // This node's own actors are in neither index; should it ever be asked to purge
-    // itself, it walks its groups (a path no failure detector takes for a live node).
-    if (nodeId === this.#localNode) return this.#removeLocal();
-    const actors = this.#byNode.get(nodeId);
-    if (actors === undefined) return 0;
-    let removed = 0;
-    for (const actorId of [...actors]) {
-      const groups = this.#byActor.get(actorId);
-      if (groups === undefined) continue;
-      for (const group of listOf(groups)) {
-        const member = group.members.get(actorId);
-        if (member?.nodeId !== nodeId || member.cell !== null) continue;
-        group.remove(actorId);
-        this.#left(group, actorId, nodeId, null);
-        removed++;
-      }
-    }
-    return removed;
-  }
-
-  #removeLocal(): number {
-    let removed = 0;
-    for (const group of this.#groups.values()) {
-      for (const member of [...group.members.values()]) {
-        if (member.cell === null) continue;
-        group.remove(member.actorId);
-        this.#left(group, member.actorId, member.nodeId, member.cell);
-        removed++;
-      }
-    }
-    return removed;
-  }
-
-  /** The groups an actor is a member of: by its cell if local, else by id. */
-  groupsOf(actorId: ActorId, cell: ActorCell | null = null): readonly GroupState[] {
-    const groups = cell === null ? this.#byActor.get(actorId) : groupsOfCell(cell);
-    return groups === undefined || groups === null ? [] : listOf(groups);
   }
 
   /** Every group, for snapshots and re-assertion. */
@@ -216,64 +143,23 @@ export class ScopeMembership {
     this.hub.closeAll();
     for (const group of this.#groups.values()) group.release();
     this.#groups.clear();
-    this.#byActor.clear();
-    this.#byNode.clear();
     this.#sortedNames = null;
   }
 
-  #joined(group: GroupState, actorId: ActorId, nodeId: NodeId, cell: ActorCell | null): void {
-    this.#index(actorId, nodeId, group, cell);
-    if (this.hub.isWatched) this.hub.emit({ type: "joined", group: group.name, actorId, nodeId });
-  }
-
   #left(group: GroupState, actorId: ActorId, nodeId: NodeId, cell: ActorCell | null): void {
-    this.#unindex(actorId, nodeId, group, cell);
+    if (cell !== null) this.#unindex(group, cell);
     if (this.hub.isWatched) this.hub.emit({ type: "left", group: group.name, actorId, nodeId });
   }
 
-  #index(actorId: ActorId, nodeId: NodeId, group: GroupState, cell: ActorCell | null): void {
-    if (cell !== null) {
-      const actor = localActor(cell);
-      actor.groups = actor.groups === null ? group : withGroup(actor.groups, group);
-      return;
-    }
-    const groups = this.#byActor.get(actorId);
-    if (groups === undefined) this.#byActor.set(actorId, group);
-    else {
-      const grown = withGroup(groups, group);
-      if (grown !== groups) this.#byActor.set(actorId, grown);
-    }
-    let actors = this.#byNode.get(nodeId);
-    if (actors === undefined) this.#byNode.set(nodeId, (actors = new Set()));
-    actors.add(actorId);
-  }
-
-  // Invariant: a local actor's cell holds exactly the groups it is a member of; an
-  // actor of another node is in #byActor, and under its node in #byNode, iff it is a
-  // member of at least one group.
-  #unindex(actorId: ActorId, nodeId: NodeId, group: GroupState, cell: ActorCell | null): void {
-    if (cell !== null) {
-      const actor = cell.memberships as LocalActor | null;
-      const groups = actor?.groups;
-      if (groups == null) return;
-      const rest = withoutGroup(groups, group);
-      if (rest === null) actor!.counted = false; // in no group, so counting no joins
-      // An emptied array is kept: the actor's next joins fill it again, building none.
-      if (rest !== null || !Array.isArray(groups)) actor!.groups = rest;
-      return;
-    }
-    const groups = this.#byActor.get(actorId);
-    if (groups === undefined) return;
+  // Invariant: a local actor's cell holds exactly the groups it is a member of.
+  #unindex(group: GroupState, cell: ActorCell): void {
+    const actor = cell.memberships as LocalActor | null;
+    const groups = actor?.groups;
+    if (groups == null) return;
     const rest = withoutGroup(groups, group);
-    if (rest === groups) return;
-    if (rest !== null) {
-      this.#byActor.set(actorId, rest);
-      return;
-    }
-    this.#byActor.delete(actorId);
-    const actors = this.#byNode.get(nodeId);
-    actors?.delete(actorId);
-    if (actors?.size === 0) this.#byNode.delete(nodeId);
+    if (rest === null) actor!.counted = false; // in no group, so counting no joins
+    // An emptied array is kept: the actor's next joins fill it again, building none.
+    if (rest !== null || !Array.isArray(groups)) actor!.groups = rest;
   }
 }
 
@@ -317,11 +203,7 @@ function hasGroup(groups: Groups, group: GroupState): boolean {
   return groups.includes(group);
 }
 
-function withGroup(groups: Groups, group: GroupState): Groups {
-  return hasGroup(groups, group) ? groups : withNewGroup(groups, group);
-}
-
-// `withGroup` for a group known not to be there.
+// The groups with `group` added, known not to be there.
 function withNewGroup(groups: Groups, group: GroupState): Groups {
   if (groups instanceof GroupState) return [groups, group];
   if (groups instanceof Set) return groups.add(group);

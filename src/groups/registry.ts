@@ -80,7 +80,7 @@ export class GroupsRegistry implements ReplicaSink {
     if (member !== undefined && (member.cell !== null || member.nodeId !== record.nodeId)) {
       if (member.cell !== null || record.count <= 0) return;
     }
-    index.assign(group, record.actorId, record.nodeId, null, record.count, record.topics);
+    index.assign(group, record.actorId, record.nodeId, record.count, record.topics);
   }
 
   replaceScope(
@@ -103,18 +103,14 @@ export class GroupsRegistry implements ReplicaSink {
         if (member.cell !== null) continue; // this node owns its own; the snapshot cannot overrule it
         if (settled !== undefined && !settled.has(member.nodeId)) continue; // still re-asserting
         if (!remote.has(`${group.name}\n${member.actorId}`))
-          index.assign(group, member.actorId, member.nodeId, null, 0, []);
+          index.assign(group, member.actorId, member.nodeId, 0, []);
       }
     }
     for (const m of remote.values()) {
       const group = index.get(m.group);
       if (group === undefined || group.members.get(m.actorId)?.cell) continue; // local ones stay
-      index.assign(group, m.actorId, m.nodeId, null, m.count, m.topics);
+      index.assign(group, m.actorId, m.nodeId, m.count, m.topics);
     }
-  }
-
-  nodeDown(nodeId: NodeId): void {
-    for (const { index } of this.#scopes.values()) index.removeNode(nodeId);
   }
 
   deliver(scope: Scope, run: RemoteRun): void {
@@ -187,7 +183,7 @@ export class GroupsRegistry implements ReplicaSink {
   #actorStopped(cell: ActorCell): void {
     const entry = this.#scopes.get(scopeKey(cell.scope));
     if (entry === undefined) return;
-    const left = entry.index.removeActor(cell.id, cell);
+    const left = entry.index.removeActor(cell);
     if (left.length === 0 || !this.#host.backend.isDistributed) return;
     for (const group of left) {
       // The owner states the end of each membership; a failure shows on the backend's
