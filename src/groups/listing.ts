@@ -5,10 +5,10 @@
  */
 import { InvalidArgumentError } from "../errors.js";
 import type { GroupName } from "../names.js";
-import type { GroupState } from "./group-state.js";
-import type { ScopeMembership } from "./membership.js";
+import type { Group } from "./group.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import type { ProcessGroup } from "./process-groups.js";
+import type { ScopeIndex } from "./scope-index.js";
 
 export interface ListGroupsOptions {
   /** A glob over group names: `*` any run of characters, `?` one character. */
@@ -31,10 +31,10 @@ const GLOB = /^[a-z0-9_*?-]{1,256}$/;
 
 /** Validates `options` (nothing is read before they pass) and reads the page. */
 export function listPage(
-  index: ScopeMembership,
+  index: ScopeIndex,
   scopeKey: string,
   options: ListGroupsOptions | undefined,
-  describe: (group: GroupState) => ProcessGroup,
+  describe: (group: Group) => ProcessGroup,
 ): GroupPage {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new InvalidArgumentError("listGroups options", "must be an object");

@@ -40,7 +40,7 @@ abstract class UnfilteredLocal {
 /**
  * A local actor that joined once, without topics: the common membership. Its count is
  * 1 by construction, so one such object per actor (kept with the actor by its owner,
- * see ScopeMembership) serves every group the actor joined that way, and a join
+ * see ScopeIndex) serves every group the actor joined that way, and a join
  * allocates nothing. A second join replaces it with a LocalMember.
  */
 export class SoleJoin extends UnfilteredLocal {

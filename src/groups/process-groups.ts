@@ -35,10 +35,10 @@ import {
 } from "../names.js";
 import { without } from "./audience.js";
 import type { Backend } from "./backend.js";
-import type { GroupState } from "./group-state.js";
+import type { Group } from "./group.js";
 import { type GroupPage, type ListGroupsOptions, listPage } from "./listing.js";
-import type { ScopeMembership } from "./membership.js";
 import { PublishResult } from "./publish-result.js";
+import type { ScopeIndex } from "./scope-index.js";
 import { type MembershipEvent, type WatchOptions, whenOpened } from "./watch.js";
 
 /** A group as callers see it: a snapshot taken when it was asked for. */
@@ -93,14 +93,14 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 export class ProcessGroups {
   readonly scope: Scope;
-  readonly #index: ScopeMembership;
+  readonly #index: ScopeIndex;
   readonly #host: GroupsHost;
   readonly #scopeKey: string;
   // Multi-node: the first operation on the scope waits for this node's replica of it.
   #opened: Promise<void> | null = null;
   #isOpen = false;
 
-  constructor(scope: Scope, index: ScopeMembership, host: GroupsHost) {
+  constructor(scope: Scope, index: ScopeIndex, host: GroupsHost) {
     this.scope = scope;
     this.#index = index;
     this.#host = host;
@@ -162,7 +162,7 @@ export class ProcessGroups {
   }
 
   // Validates a join, then makes it in this node's index.
-  #join(name: GroupName, actor: ActorLike, options: JoinOptions | undefined): GroupState {
+  #join(name: GroupName, actor: ActorLike, options: JoinOptions | undefined): Group {
     const found = this.#lookUp(name);
     checkOptions(options, "joinGroup");
     const topics = parseSubscriptions(options?.topics);
@@ -196,7 +196,7 @@ export class ProcessGroups {
   }
 
   // Validates a leave, then makes it in this node's index.
-  #leave(name: GroupName, actor: ActorLike): GroupState {
+  #leave(name: GroupName, actor: ActorLike): Group {
     const found = this.#lookUp(name);
     const actorId = this.#actorId(actor, name);
     const group = found ?? this.#group(name);
@@ -337,7 +337,7 @@ export class ProcessGroups {
     if (this.#host.isStopped) throw new SystemStoppedError(this.#host.nodeId);
   }
 
-  #group(name: unknown): GroupState {
+  #group(name: unknown): Group {
     const group = this.#lookUp(name);
     if (group === undefined) throw new GroupNotFoundError(name as GroupName, this.scope);
     return group;
@@ -345,7 +345,7 @@ export class ProcessGroups {
 
   // The group of that name, or undefined; throws InvalidNameError for a bad name. Only
   // valid names are ever stored, so a name that is found needs no validation.
-  #lookUp(name: unknown): GroupState | undefined {
+  #lookUp(name: unknown): Group | undefined {
     const group = typeof name === "string" ? this.#index.get(name) : undefined;
     if (group === undefined) validateGroupName(name);
     return group;
@@ -392,7 +392,7 @@ export class ProcessGroups {
     return new Set(list.map((actor) => this.#actorId(actor, group)));
   }
 
-  async #writeMembership(group: GroupState, actorId: ActorId, visible: boolean): Promise<void> {
+  async #writeMembership(group: Group, actorId: ActorId, visible: boolean): Promise<void> {
     const member = group.members.get(actorId);
     await this.#host.backend.writeMembership(
       this.scope,
@@ -431,7 +431,7 @@ export class ProcessGroups {
     return this.#opened;
   }
 
-  #describe(group: GroupState): ProcessGroup {
+  #describe(group: Group): ProcessGroup {
     return Object.freeze({
       name: group.name,
       tenantId: this.scope.tenantId,

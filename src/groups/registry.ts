@@ -9,14 +9,14 @@ import type { Scope } from "../errors.js";
 import { type NodeId, scopeKey, splitPublishedTopic } from "../names.js";
 import { type Audience, without } from "./audience.js";
 import type { GroupRecord, MembershipRecord, RemoteRun, ReplicaSink } from "./backend.js";
-import type { GroupState } from "./group-state.js";
-import { ScopeMembership } from "./membership.js";
+import type { Group } from "./group.js";
 import { type GroupsHost, ProcessGroups } from "./process-groups.js";
+import { ScopeIndex } from "./scope-index.js";
 
 const NO_SLOTS: Slots = Object.freeze([]);
 
 interface ScopeEntry {
-  readonly index: ScopeMembership;
+  readonly index: ScopeIndex;
   readonly handle: ProcessGroups;
 }
 
@@ -27,7 +27,7 @@ export class GroupsRegistry implements ReplicaSink {
   // seal has arrived on its message channel (messages and events travel on different
   // connections). Until then its last state receives what was published before the
   // delete (tombstones); a seal that arrives first stops deliveries at once (sealed).
-  readonly #tombstones = new Map<string, GroupState>();
+  readonly #tombstones = new Map<string, Group>();
   readonly #sealed = new Set<string>();
 
   constructor(host: GroupsHost) {
@@ -123,7 +123,7 @@ export class GroupsRegistry implements ReplicaSink {
     if (path === null) return;
     const excluded = run.exclude.length > 0 ? new Set(run.exclude) : null;
     const dispatcher = this.#host.runtime.dispatcher;
-    let last: GroupState | undefined;
+    let last: Group | undefined;
     let audience: Audience | undefined;
     let slots: Slots = NO_SLOTS;
     for (let i = 0; i < messages.length; i++) {
@@ -173,7 +173,7 @@ export class GroupsRegistry implements ReplicaSink {
     const key = scopeKey(scope);
     let entry = this.#scopes.get(key);
     if (entry === undefined) {
-      const index = new ScopeMembership(scope);
+      const index = new ScopeIndex(scope);
       entry = { index, handle: new ProcessGroups(scope, index, this.#host) };
       this.#scopes.set(key, entry);
     }

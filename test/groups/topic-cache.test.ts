@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import qlobber from "qlobber";
 import { seeded } from "../../bench/seeded.js";
 import { InvalidTopicError } from "../../src/errors.js";
-import { type Audience, GroupState } from "../../src/groups/group-state.js";
+import { type Audience, Group } from "../../src/groups/group.js";
 import {
   MAX_CACHED_REFERENCES,
   MAX_CACHED_TOPICS,
@@ -342,9 +342,9 @@ describe("the caches of every group together", () => {
   });
 });
 
-describe("GroupState topic cache", () => {
+describe("Group topic cache", () => {
   it("is emptied when a remote member's state is assigned", () => {
-    const group = new GroupState("g", {}, 0);
+    const group = new Group("g", {}, 0);
     group.assign("r1", "node-b", 1, ["x.*"]);
     const split = ["x", "y"];
     group.matching(split, "x.y");

@@ -1,5 +1,5 @@
 /**
- * GroupState: the members of one group, indexed for the two ways a publish reads them.
+ * Group: the members of one group, indexed for the two ways a publish reads them.
  *
  * - A publish with no topic reaches everyone: it walks a cached Audience (audience.ts),
  *   built once after a change and then shared by every publish until the next change.
@@ -35,7 +35,7 @@ export type { Audience, Member };
 // Where the trie collects the members of one topic publish; emptied after each.
 const SCRATCH: (FilteredLocalMember | RemoteMember)[] = [];
 
-export class GroupState {
+export class Group {
   // actor id → membership: join, leave and look-up in O(1).
   readonly members = new Map<ActorId, Member>();
   // Patterns of members that joined with topics: publish with a topic in O(matching).

@@ -1,5 +1,5 @@
 /**
- * ScopeMembership: every group of one scope and who is in them, as this node sees it.
+ * ScopeIndex: every group of one scope and who is in them, as this node sees it.
  *
  * It is a plain index with no validation and no I/O: ProcessGroups checks input and
  * decides, a backend (in multi-node mode) reports other nodes' changes, and both end
@@ -14,14 +14,14 @@
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { Scope } from "../errors.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
-import { GroupState } from "./group-state.js";
+import { Group } from "./group.js";
 import { type Member, SoleJoin } from "./members.js";
 import { WatchHub } from "./watch.js";
 
-export class ScopeMembership {
+export class ScopeIndex {
   readonly hub: WatchHub;
   // name → group: every group operation starts here.
-  readonly #groups = new Map<GroupName, GroupState>();
+  readonly #groups = new Map<GroupName, Group>();
   // Group names in order, for listGroups; dropped on create and delete.
   #sortedNames: GroupName[] | null = null;
 
@@ -29,7 +29,7 @@ export class ScopeMembership {
     this.hub = new WatchHub(scope);
   }
 
-  get(name: GroupName): GroupState | undefined {
+  get(name: GroupName): Group | undefined {
     return this.#groups.get(name);
   }
 
@@ -39,10 +39,10 @@ export class ScopeMembership {
   }
 
   /** Adds a group; a group already there is kept as it is. */
-  create(name: GroupName, labels: Readonly<Record<string, string>>, createdAtMs: number): GroupState {
+  create(name: GroupName, labels: Readonly<Record<string, string>>, createdAtMs: number): Group {
     const existing = this.#groups.get(name);
     if (existing !== undefined) return existing;
-    const group = new GroupState(name, labels, createdAtMs);
+    const group = new Group(name, labels, createdAtMs);
     this.#groups.set(name, group);
     this.#sortedNames = null;
     this.hub.emit({ type: "created", group: name });
@@ -62,7 +62,7 @@ export class ScopeMembership {
   }
 
   /** One join by a local actor (count +1, topics merged). */
-  join(group: GroupState, cell: ActorCell, nodeId: NodeId, topics: readonly string[]): void {
+  join(group: Group, cell: ActorCell, nodeId: NodeId, topics: readonly string[]): void {
     const actor = localActor(cell);
     // The actor's own groups (a short list) say whether it is a member already, so a
     // first join needs no look-up in the group, and the list no second scan.
@@ -83,7 +83,7 @@ export class ScopeMembership {
    * or `leaveMember`): the actor is no member, or a member of some group it joined
    * more than once or with topics.
    */
-  leaveLocal(group: GroupState, cell: ActorCell): true | undefined {
+  leaveLocal(group: Group, cell: ActorCell): true | undefined {
     const actor = cell.memberships as LocalActor | null;
     if (actor === null || actor.counted || actor.groups === null || !hasGroup(actor.groups, group)) {
       return undefined;
@@ -95,20 +95,14 @@ export class ScopeMembership {
   }
 
   /** `leave` for a member already looked up. */
-  leaveMember(group: GroupState, member: Member): boolean {
+  leaveMember(group: Group, member: Member): boolean {
     if (!group.leave(member)) return false;
     this.#left(group, member.actorId, member.nodeId, member.cell);
     return true;
   }
 
   /** Applies another node's membership as its owner stated it (absolute count; 0 removes). */
-  assign(
-    group: GroupState,
-    actorId: ActorId,
-    nodeId: NodeId,
-    count: number,
-    topics: readonly string[],
-  ): void {
+  assign(group: Group, actorId: ActorId, nodeId: NodeId, count: number, topics: readonly string[]): void {
     const previousNode = group.members.get(actorId)?.nodeId;
     const change = group.assign(actorId, nodeId, count, topics);
     if (!this.hub.isWatched) return;
@@ -134,7 +128,7 @@ export class ScopeMembership {
   }
 
   /** Every group, for snapshots and re-assertion. */
-  groups(): IterableIterator<GroupState> {
+  groups(): IterableIterator<Group> {
     return this.#groups.values();
   }
 
@@ -146,13 +140,13 @@ export class ScopeMembership {
     this.#sortedNames = null;
   }
 
-  #left(group: GroupState, actorId: ActorId, nodeId: NodeId, cell: ActorCell | null): void {
+  #left(group: Group, actorId: ActorId, nodeId: NodeId, cell: ActorCell | null): void {
     if (cell !== null) this.#unindex(group, cell);
     if (this.hub.isWatched) this.hub.emit({ type: "left", group: group.name, actorId, nodeId });
   }
 
   // Invariant: a local actor's cell holds exactly the groups it is a member of.
-  #unindex(group: GroupState, cell: ActorCell): void {
+  #unindex(group: Group, cell: ActorCell): void {
     const actor = cell.memberships as LocalActor | null;
     const groups = actor?.groups;
     if (groups == null) return;
@@ -164,7 +158,7 @@ export class ScopeMembership {
 }
 
 /** An actor's groups: one group as itself, a few as an array, many as a set. */
-type Groups = GroupState | GroupState[] | Set<GroupState>;
+type Groups = Group | Group[] | Set<Group>;
 
 /**
  * What a local actor's cell keeps for this index, made at its first join and kept for
@@ -192,20 +186,20 @@ function groupsOfCell(cell: ActorCell): Groups | null {
 /** Beyond this many groups an actor's groups are a set, so a leave stays O(1). */
 const SMALL = 16;
 
-function listOf(groups: Groups): GroupState[] {
-  if (groups instanceof GroupState) return [groups];
+function listOf(groups: Groups): Group[] {
+  if (groups instanceof Group) return [groups];
   return [...groups];
 }
 
-function hasGroup(groups: Groups, group: GroupState): boolean {
-  if (groups instanceof GroupState) return groups === group;
+function hasGroup(groups: Groups, group: Group): boolean {
+  if (groups instanceof Group) return groups === group;
   if (groups instanceof Set) return groups.has(group);
   return groups.includes(group);
 }
 
 // The groups with `group` added, known not to be there.
-function withNewGroup(groups: Groups, group: GroupState): Groups {
-  if (groups instanceof GroupState) return [groups, group];
+function withNewGroup(groups: Groups, group: Group): Groups {
+  if (groups instanceof Group) return [groups, group];
   if (groups instanceof Set) return groups.add(group);
   if (groups.length < SMALL) {
     groups.push(group);
@@ -217,8 +211,8 @@ function withNewGroup(groups: Groups, group: GroupState): Groups {
 // The groups without `group`: the same object when it was not there (or was removed
 // in place), null when none is left. An array stays an array, even of one: an actor
 // that keeps joining and leaving a few groups does not build a new one each time.
-function withoutGroup(groups: Groups, group: GroupState): Groups | null {
-  if (groups instanceof GroupState) return groups === group ? null : groups;
+function withoutGroup(groups: Groups, group: Group): Groups | null {
+  if (groups instanceof Group) return groups === group ? null : groups;
   if (groups instanceof Set) {
     groups.delete(group);
     return groups.size === 0 ? null : groups;
