@@ -10,12 +10,12 @@
 import type { Behaviour } from "./actors/actor-cell.js";
 import type { ActorRef } from "./actors/actor-ref.js";
 import { ActorRuntime, type MailboxOptions, type SpawnOptions } from "./actors/runtime.js";
-import { EmbeddedBackend } from "./cluster/memory.js";
+import { ClusteredGroups } from "./cluster/clustered-groups.js";
 import { RedisBackend, type RedisClusterOptions } from "./cluster/redis/redis-backend.js";
 import { InvalidArgumentError, type Scope, SystemStoppedError } from "./errors.js";
-import type { Backend } from "./groups/backend.js";
-import type { GroupsHost, ProcessGroups } from "./groups/process-groups.js";
-import { GroupsRegistry } from "./groups/registry.js";
+import { EmbeddedGroups, type HandleHost } from "./groups/embedded-groups.js";
+import type { ProcessGroups } from "./groups/process-groups.js";
+import { Scopes } from "./groups/scopes.js";
 import { type NodeId, validateNodeId, validateScope } from "./names.js";
 
 export interface ActorSystemOptions {
@@ -46,8 +46,9 @@ export function clusterBackendOf(system: ActorSystem): RedisBackend | undefined 
 export class ActorSystem implements AsyncDisposable {
   readonly nodeId: NodeId;
   readonly #runtime: ActorRuntime;
-  readonly #backend: Backend;
-  readonly #groups: GroupsRegistry;
+  // The Redis backend of a clustered system; null when embedded.
+  readonly #backend: RedisBackend | null = null;
+  readonly #groups: Scopes<ProcessGroups>;
   #stopped = false;
   #shutdown: Promise<void> | null = null;
 
@@ -68,6 +69,16 @@ export class ActorSystem implements AsyncDisposable {
       ...(options.defaultMailbox && { defaultMailbox: options.defaultMailbox }),
       ...(options.onActorError && { onActorError: options.onActorError }),
     });
+    const clock = options.clock ?? Date.now;
+    const system = this;
+    const handleHost: HandleHost = {
+      nodeId,
+      get isStopped() {
+        return system.#stopped;
+      },
+    };
+    // Embedded or clustered is chosen here, once: the handles of every scope are of that kind.
+    let backend: RedisBackend | null = null;
     if (options.cluster !== undefined) {
       if (!starting) {
         throw new InvalidArgumentError(
@@ -75,25 +86,19 @@ export class ActorSystem implements AsyncDisposable {
           "a clustered system is made with `await ActorSystem.start(options)`",
         );
       }
-      const cluster = validateCluster(options.cluster);
-      const backend = new RedisBackend(nodeId, cluster);
+      backend = new RedisBackend(nodeId, validateCluster(options.cluster));
       backends.set(this, backend);
       this.#backend = backend;
-    } else {
-      this.#backend = new EmbeddedBackend();
     }
-    const clock = options.clock ?? Date.now;
-    const system = this;
-    const host: GroupsHost = {
-      nodeId,
-      runtime: this.#runtime,
-      backend: this.#backend,
-      get isStopped() {
-        return system.#stopped;
-      },
-      now: clock,
-    };
-    this.#groups = new GroupsRegistry(host);
+    const host = { nodeId, runtime: this.#runtime, now: clock };
+    this.#groups =
+      backend === null
+        ? new Scopes<ProcessGroups>({ ...host, makeHandle: (core) => new EmbeddedGroups(core, handleHost) })
+        : new Scopes<ClusteredGroups>({
+            ...host,
+            makeHandle: (core) => new ClusteredGroups(core, backend, handleHost),
+            actorLeft: (handle, cell, groups) => handle.actorLeft(cell, groups),
+          });
   }
 
   /**
@@ -110,7 +115,7 @@ export class ActorSystem implements AsyncDisposable {
       starting = false;
     }
     try {
-      await system.#backend.start(system.#groups);
+      await system.#backend?.start();
     } catch (error) {
       await system.shutdown().catch(() => undefined);
       throw error;
@@ -157,7 +162,7 @@ export class ActorSystem implements AsyncDisposable {
     this.#runtime.close();
     this.#stopped = true;
     this.#groups.clear();
-    await this.#backend.close();
+    await this.#backend?.close();
   }
 }
 

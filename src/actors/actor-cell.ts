@@ -85,7 +85,7 @@ export class ActorCell {
    * is a member of here, so a join or a leave needs no look-up in a map of every actor.
    * The runtime never reads it.
    */
-  memberships: unknown = null;
+  memberships: object | null = null;
   readonly id: ActorId;
   readonly scope: Scope;
   readonly failurePolicy: FailurePolicy;

@@ -87,25 +87,27 @@ export class Group {
   }
 
   /**
-   * Sets another node's member absolutely (count and topics), as its owner stated it.
-   * A count of 0 removes it. Returns what changed.
+   * Sets a member absolutely (count and topics): another node's as its owner stated it
+   * (`cell` null), or a local one put back as it was. A count of 0 removes it. Returns
+   * what changed.
    */
   assign(
     actorId: ActorId,
     nodeId: NodeId,
+    cell: ActorCell | null,
     count: number,
     topics: readonly string[],
   ): "joined" | "left" | "updated" | "unchanged" {
     const member = this.members.get(actorId);
     if (count <= 0) return member !== undefined && this.remove(actorId) ? "left" : "unchanged";
     if (member === undefined) {
-      this.#add(actorId, nodeId, null, topics, count);
+      this.#add(actorId, nodeId, cell, topics, count);
       return "joined";
     }
     if (member.nodeId !== nodeId) {
       // The id moved to another node (a restart elsewhere): replace, do not merge.
       this.remove(actorId);
-      this.#add(actorId, nodeId, null, topics, count);
+      this.#add(actorId, nodeId, cell, topics, count);
       return "updated";
     }
     const counted = this.#withCount(member, count);

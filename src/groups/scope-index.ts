@@ -1,9 +1,9 @@
 /**
  * ScopeIndex: every group of one scope and who is in them, as this node sees it.
  *
- * It is a plain index with no validation and no I/O: ProcessGroups checks input and
- * decides, a backend (in multi-node mode) reports other nodes' changes, and both end
- * up here. Every change of membership is also told to the scope's watchers.
+ * A plain index with no validation and no I/O: ScopeGroups checks input and decides,
+ * the changes other nodes state arrive through remote-changes.ts, and both end up
+ * here. Every change of membership is also told to the scope's watchers.
  *
  * A local actor's groups hang off its own cell (a slot the runtime keeps for whoever
  * indexes the actor), so an actor that stops leaves its groups in O(its groups), and
@@ -49,16 +49,16 @@ export class ScopeIndex {
     return group;
   }
 
-  /** Removes a group and every membership in it. Returns false if there was none. */
-  delete(name: GroupName): boolean {
+  /** Removes a group and every membership in it; returns it, or undefined if there was none. */
+  delete(name: GroupName): Group | undefined {
     const group = this.#groups.get(name);
-    if (group === undefined) return false;
+    if (group === undefined) return undefined;
     this.#groups.delete(name);
     this.#sortedNames = null;
     group.release();
     for (const member of group.members.values()) if (member.cell !== null) this.#unindex(group, member.cell);
     this.hub.emit({ type: "deleted", group: name });
-    return true;
+    return group;
   }
 
   /** One join by a local actor (count +1, topics merged). */
@@ -84,7 +84,7 @@ export class ScopeIndex {
    * more than once or with topics.
    */
   leaveLocal(group: Group, cell: ActorCell): true | undefined {
-    const actor = cell.memberships as LocalActor | null;
+    const actor = localActorOf(cell);
     if (actor === null || actor.counted || actor.groups === null || !hasGroup(actor.groups, group)) {
       return undefined;
     }
@@ -104,12 +104,28 @@ export class ScopeIndex {
   /** Applies another node's membership as its owner stated it (absolute count; 0 removes). */
   assign(group: Group, actorId: ActorId, nodeId: NodeId, count: number, topics: readonly string[]): void {
     const previousNode = group.members.get(actorId)?.nodeId;
-    const change = group.assign(actorId, nodeId, count, topics);
+    const change = group.assign(actorId, nodeId, null, count, topics);
     if (!this.hub.isWatched) return;
     if (change === "joined") this.hub.emit({ type: "joined", group: group.name, actorId, nodeId });
     else if (change === "left") {
       this.hub.emit({ type: "left", group: group.name, actorId, nodeId: previousNode ?? nodeId });
     }
+  }
+
+  /** Puts a local actor's membership back as it was (count 0: not a member), undoing a failed call. */
+  restoreLocal(group: Group, cell: ActorCell, count: number, topics: readonly string[]): void {
+    const actor = localActor(cell);
+    const wasMember = group.members.has(cell.id);
+    // Its member is then a counted one: the actor's own SoleJoin no longer speaks for it.
+    actor.counted = true;
+    group.assign(cell.id, cell.ref.nodeId, cell, count, topics);
+    const isMember = group.members.has(cell.id);
+    if (isMember && !wasMember) {
+      actor.groups = actor.groups === null ? group : withNewGroup(actor.groups, group);
+      if (this.hub.isWatched) {
+        this.hub.emit({ type: "joined", group: group.name, actorId: cell.id, nodeId: cell.ref.nodeId });
+      }
+    } else if (wasMember && !isMember) this.#left(group, cell.id, cell.ref.nodeId, cell);
   }
 
   /** Removes a local actor from every group at once, whatever its counts (it stopped). */
@@ -147,7 +163,7 @@ export class ScopeIndex {
 
   // Invariant: a local actor's cell holds exactly the groups it is a member of.
   #unindex(group: Group, cell: ActorCell): void {
-    const actor = cell.memberships as LocalActor | null;
+    const actor = localActorOf(cell);
     const groups = actor?.groups;
     if (groups == null) return;
     const rest = withoutGroup(groups, group);
@@ -175,12 +191,17 @@ class LocalActor extends SoleJoin {
   counted = false;
 }
 
+// The one place that reads the slot an actor's cell keeps for this index.
+function localActorOf(cell: ActorCell): LocalActor | null {
+  return cell.memberships as LocalActor | null;
+}
+
 function localActor(cell: ActorCell): LocalActor {
-  return (cell.memberships as LocalActor | null) ?? (cell.memberships = new LocalActor(cell));
+  return localActorOf(cell) ?? (cell.memberships = new LocalActor(cell));
 }
 
 function groupsOfCell(cell: ActorCell): Groups | null {
-  return (cell.memberships as LocalActor | null)?.groups ?? null;
+  return localActorOf(cell)?.groups ?? null;
 }
 
 /** Beyond this many groups an actor's groups are a set, so a leave stays O(1). */

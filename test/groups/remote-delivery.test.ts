@@ -1,6 +1,6 @@
 /**
  * Messages another node published, as the backend hands them to this node's groups
- * (GroupsRegistry.deliver): a topic reaches the local members subscribed to it, again
+ * (deliverRun in groups/remote-changes.ts): a topic reaches the local members subscribed to it, again
  * after a membership change (the group's topic cache is emptied by it), and a topic that
  * is not a valid published topic reaches nobody — not even a `#` subscriber — since a
  * wire message is only data.
@@ -8,21 +8,24 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ActorRuntime } from "../../src/actors/runtime.js";
-import { EmbeddedBackend } from "../../src/cluster/memory.js";
-import type { RemoteRun } from "../../src/groups/backend.js";
-import { GroupsRegistry } from "../../src/groups/registry.js";
-import type { ActorRef } from "../../src/index.js";
+import { EmbeddedGroups } from "../../src/groups/embedded-groups.js";
+import { deliverRun, type RemoteRun } from "../../src/groups/remote-changes.js";
+import { Scopes } from "../../src/groups/scopes.js";
+import type { ActorRef, Scope } from "../../src/index.js";
 import { freshScope } from "../support/helpers.js";
 
 function node() {
   const runtime = new ActorRuntime({ nodeId: "here" });
-  const registry = new GroupsRegistry({
+  const scopes = new Scopes({
     nodeId: "here",
     runtime,
-    backend: new EmbeddedBackend(),
-    isStopped: false,
     now: () => Date.now(),
+    makeHandle: (core) => new EmbeddedGroups(core, { nodeId: "here", isStopped: false }),
   });
+  const registry = {
+    handle: (scope: Scope) => scopes.handle(scope),
+    deliver: (scope: Scope, run: RemoteRun) => deliverRun(scopes.core(scope), run),
+  };
   return { runtime, registry };
 }
 

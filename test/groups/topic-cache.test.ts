@@ -345,20 +345,20 @@ describe("the caches of every group together", () => {
 describe("Group topic cache", () => {
   it("is emptied when a remote member's state is assigned", () => {
     const group = new Group("g", {}, 0);
-    group.assign("r1", "node-b", 1, ["x.*"]);
+    group.assign("r1", "node-b", null, 1, ["x.*"]);
     const split = ["x", "y"];
     group.matching(split, "x.y");
     const first = group.matching(split, "x.y");
     assert.equal(group.published("x.y"), first);
     assert.equal(first.remoteCount, 1);
-    group.assign("r2", "node-c", 1, ["#"]);
+    group.assign("r2", "node-c", null, 1, ["#"]);
     assert.equal(group.published("x.y"), undefined);
     group.matching(split, "x.y");
     assert.equal(group.matching(split, "x.y").remoteCount, 2);
-    group.assign("r1", "node-b", 1, ["z"]); // topics changed
+    group.assign("r1", "node-b", null, 1, ["z"]); // topics changed
     assert.equal(group.published("x.y"), undefined);
     assert.equal(group.matching(split, "x.y").remoteCount, 1);
-    group.assign("r2", "node-c", 0, []); // left
+    group.assign("r2", "node-c", null, 0, []); // left
     assert.equal(group.published("x.y"), undefined);
     assert.equal(group.matching(split, "x.y").remoteCount, 0);
   });

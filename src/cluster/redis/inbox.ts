@@ -12,14 +12,13 @@
  *   for this connection before it has been handed over (a test barrier).
  */
 import type { Redis } from "ioredis";
-import type { ReplicaSink } from "../../groups/backend.js";
+import { deliverRun } from "../../groups/remote-changes.js";
 import { barrierChannel } from "./keys.js";
 import { decodeBatch } from "./outbox.js";
 import type { ScopeReplica } from "./replica.js";
 
 export interface InboxHost {
   readonly nodeId: string;
-  readonly sink: ReplicaSink;
   readonly replicas: ReadonlyMap<string, ScopeReplica>;
   readonly report: (error: unknown) => void;
 }
@@ -49,7 +48,10 @@ export class Inbox {
       if (batch.length > 0) this.received++;
       for (const { scopeId, run } of batch) {
         const replica = this.host.replicas.get(scopeId);
-        if (replica !== undefined) this.host.sink.deliver(replica.scope, run);
+        if (replica === undefined) continue;
+        const shown = replica.core.index.get(run.group);
+        const target = replica.seals.target(run.group, shown);
+        if (target != null) deliverRun(replica.core, run, target === shown ? undefined : target);
       }
     } catch (error) {
       this.host.report(error);
@@ -64,7 +66,7 @@ export class Inbox {
     if (replica === undefined) return;
     const group = channel.slice(close + 4);
     const isDeleted = replica.groups.get(group)?.epoch !== epoch; // the event came first
-    this.host.sink.groupSealed(replica.scope, group, isDeleted);
+    replica.seals.sealed(group, isDeleted);
   }
 
   /**

@@ -26,8 +26,9 @@
  */
 import type { Redis } from "ioredis";
 import { InvalidArgumentError, PayloadTooLargeError, type Scope } from "../../errors.js";
-import type { RemoteMessage, RemoteRun } from "../../groups/backend.js";
+import type { RemoteRun } from "../../groups/remote-changes.js";
 import { scopeKey } from "../../names.js";
+import type { RemoteMessage } from "../replication.js";
 
 // A batch this large goes at once instead of waiting for the end of the turn.
 const FLUSH_BYTES = 256 * 1024;

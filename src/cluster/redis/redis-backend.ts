@@ -28,14 +28,10 @@ import {
   GroupNotFoundError,
   type Scope,
 } from "../../errors.js";
-import type {
-  Backend,
-  GroupRecord,
-  MembershipRecord,
-  RemoteMessage,
-  ReplicaSink,
-} from "../../groups/backend.js";
+import { type GroupRecord, localMemberships, type MembershipRecord } from "../../groups/remote-changes.js";
+import type { ScopeGroups } from "../../groups/scope-groups.js";
 import { type NodeId, scopeKey } from "../../names.js";
+import type { RemoteMessage, Replication } from "../replication.js";
 import { connect, list, pairs, run, text } from "./connection.js";
 import { Control } from "./control.js";
 import { GroupChannels } from "./group-channels.js";
@@ -69,8 +65,7 @@ export type { ClusterInspection, RedisClusterOptions };
 // How long a catch-up waits for the scope's events before reading a snapshot instead.
 const CATCH_UP_WAIT_MS = 250;
 
-export class RedisBackend implements Backend {
-  readonly isDistributed = true;
+export class RedisBackend implements Replication {
   readonly nodeId: NodeId;
   readonly heartbeatIntervalMs: number;
   readonly nodeTimeoutMs: number;
@@ -84,7 +79,6 @@ export class RedisBackend implements Backend {
   readonly #channels: GroupChannels;
   readonly #control: Control;
   readonly liveness: Liveness;
-  #sink: ReplicaSink | null = null;
   readonly replicas = new Map<string, ScopeReplica>();
   readonly #opening = new Map<string, Promise<void>>();
   readonly #byChannel = new Map<string, ScopeReplica>();
@@ -122,11 +116,6 @@ export class RedisBackend implements Backend {
     this.#control = new Control(this);
   }
 
-  get sink(): ReplicaSink {
-    if (this.#sink === null) throw new Error("the Redis backend has not started");
-    return this.#sink;
-  }
-
   get isClosed(): boolean {
     return this.#closing;
   }
@@ -143,8 +132,7 @@ export class RedisBackend implements Backend {
     }
   };
 
-  async start(sink: ReplicaSink): Promise<void> {
-    this.#sink = sink;
+  async start(): Promise<void> {
     try {
       await Promise.all([this.cmd, this.#events, this.#messages, this.heartbeat].map((c) => c.connect()));
     } catch (error) {
@@ -167,11 +155,11 @@ export class RedisBackend implements Backend {
     return this.#started;
   }
 
-  openScope(scope: Scope): Promise<void> {
-    const id = scopeKey(scope);
+  openScope(core: ScopeGroups): Promise<void> {
+    const id = core.key;
     let opening = this.#opening.get(id);
     if (opening === undefined) {
-      opening = this.#open(scope, id).catch((error: unknown) => {
+      opening = this.#open(core, id).catch((error: unknown) => {
         this.#opening.delete(id);
         throw error;
       });
@@ -180,9 +168,9 @@ export class RedisBackend implements Backend {
     return opening;
   }
 
-  async #open(scope: Scope, id: string): Promise<void> {
+  async #open(core: ScopeGroups, id: string): Promise<void> {
     const keys = scopeKeys(id);
-    const replica = new ScopeReplica(scope, keys, this);
+    const replica = new ScopeReplica(core, keys, this);
     // Subscribe first, then snapshot: an event of a change made after the snapshot can
     // then never be missed, only buffered and applied past the snapshot's number.
     this.#byChannel.set(keys.events, replica);
@@ -271,7 +259,7 @@ export class RedisBackend implements Backend {
     return this.#outbox.encode(scope, message);
   }
 
-  forward(scope: Scope, group: string, encoded: string, _nodes: readonly NodeId[]): void {
+  forward(scope: Scope, group: string, encoded: string): void {
     // Always through Redis, even when the replica shows no remote member: it may not
     // show yet a member that joined elsewhere a moment ago, whose node is subscribed.
     // Redis drops a message nobody subscribes to; this node drops its own echo.
@@ -385,7 +373,7 @@ export class RedisBackend implements Backend {
     const args: (string | number)[] = [recreateGroups ? "1" : "0", groups.length];
     for (const g of groups)
       args.push(g.record.name, g.epoch, g.record.createdAtMs, JSON.stringify(g.record.labels));
-    for (const m of this.sink.localMemberships(replica.scope)) {
+    for (const m of localMemberships(replica.core)) {
       const epoch = replica.groups.get(m.group)?.epoch;
       if (epoch !== undefined) args.push(m.group, epoch, m.actorId, m.count, m.topics.join(","));
     }

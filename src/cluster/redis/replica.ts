@@ -14,8 +14,17 @@
  * node's own writes carry so that a join aimed at a deleted group is refused.
  */
 import type { Scope } from "../../errors.js";
-import type { GroupRecord, MembershipRecord, ReplicaSink } from "../../groups/backend.js";
+import {
+  applyGroupCreated,
+  applyGroupDeleted,
+  applyMembership,
+  type GroupRecord,
+  type MembershipRecord,
+  replaceView,
+} from "../../groups/remote-changes.js";
+import type { ScopeGroups } from "../../groups/scope-groups.js";
 import type { ScopeKeys } from "./keys.js";
+import { Seals } from "./seals.js";
 
 export type Change =
   | readonly ["g+", string, string, string, string]
@@ -48,7 +57,6 @@ export interface Snapshot {
 
 /** What a replica needs from the backend that owns it. */
 export interface ReplicaHost {
-  readonly sink: ReplicaSink;
   readonly isClosed: boolean;
   snapshot(keys: ScopeKeys): Promise<Snapshot>;
   /** A group this replica showed is gone (deleted, or re-created under a new epoch). */
@@ -73,6 +81,9 @@ export class ScopeReplica {
   provisionalUntilMs = 0;
   /** name → epoch and metadata of each group, as of the cursor. */
   readonly groups = new Map<string, KnownGroup>();
+  /** Where the last messages of deleted groups go until their streams end. */
+  readonly seals = new Seals();
+  readonly scope: Scope;
   // Events that arrived while a snapshot was in flight; null when none is.
   #buffer: ChangeEvent[] | null = null;
   // Callers of `reached` waiting for the cursor to get somewhere.
@@ -81,10 +92,13 @@ export class ScopeReplica {
   #again = false;
 
   constructor(
-    readonly scope: Scope,
+    /** The scope's core, which this replica keeps in step with the store. */
+    readonly core: ScopeGroups,
     readonly keys: ScopeKeys,
     readonly host: ReplicaHost,
-  ) {}
+  ) {
+    this.scope = core.scope;
+  }
 
   get isSyncing(): boolean {
     return this.#syncing !== null;
@@ -191,13 +205,13 @@ export class ScopeReplica {
   }
 
   #replace(snapshot: Snapshot): void {
-    const sink = this.host.sink;
+    const core = this.core;
     const next = new Map(snapshot.groups.map((g) => [g.record.name, g]));
     // A group deleted and re-created while we were not listening has a new epoch: drop
     // the old one first, with every member (local ones too), so no old join survives.
     for (const [name, known] of this.groups) {
       const now = next.get(name);
-      if (now !== undefined && now.epoch !== known.epoch) sink.groupDeleted(this.scope, name);
+      if (now !== undefined && now.epoch !== known.epoch) applyGroupDeleted(core, name);
       if (now?.epoch !== known.epoch) this.host.groupGone(this, name);
     }
     this.groups.clear();
@@ -207,8 +221,9 @@ export class ScopeReplica {
     // check then resyncs), so a restart evicts nobody, even briefly.
     const waiting = snapshot.graceLeftMs > 0;
     this.provisionalUntilMs = waiting ? Date.now() + snapshot.graceLeftMs : 0;
-    sink.replaceScope(
-      this.scope,
+    this.seals.clear();
+    replaceView(
+      core,
       snapshot.groups.map((g) => g.record),
       snapshot.members,
       waiting ? snapshot.reasserted : undefined,
@@ -223,29 +238,29 @@ export class ScopeReplica {
     if (event.s <= this.cursor) return true; // a duplicate, or covered by the snapshot
     if (event.s !== this.cursor + 1) return false; // a gap: an event was lost
     this.cursor = event.s;
-    const sink = this.host.sink;
+    const core = this.core;
     for (const change of event.c) {
       switch (change[0]) {
         case "g+": {
           const [, name, epoch, createdAtMs, labels] = change;
           const known = this.groups.get(name);
           if (known !== undefined && known.epoch !== epoch) {
-            sink.groupDeleted(this.scope, name);
+            applyGroupDeleted(core, name);
             this.host.groupGone(this, name);
           }
           const record: GroupRecord = { name, labels: parseLabels(labels), createdAtMs: Number(createdAtMs) };
           this.groups.set(name, { epoch, record });
-          sink.groupCreated(this.scope, record);
+          applyGroupCreated(core, record);
           break;
         }
         case "g-":
           this.groups.delete(change[1]);
-          sink.groupDeleted(this.scope, change[1], true);
+          this.seals.deleted(change[1], applyGroupDeleted(core, change[1]), true);
           this.host.groupGone(this, change[1]);
           break;
         case "m": {
           const [, group, nodeId, actorId, count, topics] = change;
-          sink.membershipChanged(this.scope, { group, nodeId, actorId, count, topics: splitTopics(topics) });
+          applyMembership(core, { group, nodeId, actorId, count, topics: splitTopics(topics) });
           break;
         }
         default:

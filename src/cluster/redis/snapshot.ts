@@ -3,7 +3,7 @@
  * epochs and metadata, every membership row, the nodes that re-asserted into the
  * current store, and the grace left. Parsed once here, at the edge.
  */
-import type { MembershipRecord } from "../../groups/backend.js";
+import type { MembershipRecord } from "../../groups/remote-changes.js";
 import { list, pairs, text } from "./connection.js";
 import { type KnownGroup, parseLabels, type Snapshot, splitTopics } from "./replica.js";
 

@@ -1,0 +1,189 @@
+/**
+ * ClusteredGroups: a scope's handle when the node shares its groups with others. It
+ * wraps the same core as the embedded handle (groups/scope-groups.ts) and adds what
+ * sharing needs: the scope's view is opened before its first use, a group this node
+ * has not heard of yet is looked for in the store, and every change is written to the
+ * store — a create or delete before it is made here (the store decides), a join or a
+ * leave after (this node owns its actors' memberships). A publish is delivered here
+ * and carried to the other nodes, encoded first so a message that cannot travel is
+ * refused before anyone gets it.
+ */
+import type { ActorCell } from "../actors/actor-cell.js";
+import { ProcessGroupError, type Scope, SystemStoppedError } from "../errors.js";
+import type { HandleHost } from "../groups/embedded-groups.js";
+import type { Group } from "../groups/group.js";
+import type {
+  ActorLike,
+  CreateGroupOptions,
+  GroupPage,
+  JoinOptions,
+  ListGroupsOptions,
+  ProcessGroup,
+  ProcessGroups,
+  PublishOptions,
+} from "../groups/process-groups.js";
+import type { PublishResult } from "../groups/publish-result.js";
+import type { ScopeGroups } from "../groups/scope-groups.js";
+import { type MembershipEvent, type WatchOptions, whenOpened } from "../groups/watch.js";
+import type { ActorId, GroupName } from "../names.js";
+import type { Replication } from "./replication.js";
+
+export class ClusteredGroups implements ProcessGroups {
+  readonly scope: Scope;
+  readonly #core: ScopeGroups;
+  readonly #store: Replication;
+  readonly #host: HandleHost;
+  // The first operation on the scope waits for this node's view of it.
+  #opened: Promise<void> | null = null;
+  #isOpen = false;
+
+  constructor(core: ScopeGroups, store: Replication, host: HandleHost) {
+    this.scope = core.scope;
+    this.#core = core;
+    this.#store = store;
+    this.#host = host;
+  }
+
+  async createGroup(name: GroupName, options?: CreateGroupOptions): Promise<ProcessGroup> {
+    this.#checkRunning();
+    await this.#open();
+    const record = this.#core.prepareCreate(name, options);
+    await this.#store.createGroup(this.scope, record);
+    return this.#core.describe(this.#core.create(record));
+  }
+
+  async deleteGroup(name: GroupName): Promise<void> {
+    this.#checkRunning();
+    await this.#open();
+    this.#core.lookUp(name); // a bad name is refused before the store is asked
+    await this.#store.deleteGroup(this.scope, name);
+    this.#core.delete(name);
+  }
+
+  async getGroup(name: GroupName): Promise<ProcessGroup> {
+    this.#checkRunning();
+    await this.#openFor(name);
+    return this.#core.describe(this.#core.group(name));
+  }
+
+  async joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
+    this.#checkRunning();
+    await this.#openFor(name);
+    const { group, cell } = this.#core.joinTracked(name, actor, options);
+    await this.#write(group, cell, options?.visible === "cluster");
+  }
+
+  async leaveGroup(name: GroupName, actor: ActorLike): Promise<void> {
+    this.#checkRunning();
+    await this.#openFor(name);
+    const { group, cell } = this.#core.leaveTracked(name, actor);
+    await this.#write(group, cell, false);
+  }
+
+  async getMembers(name: GroupName): Promise<ActorId[]> {
+    this.#checkRunning();
+    await this.#openFor(name);
+    return this.#core.members(name);
+  }
+
+  async getLocalMembers(name: GroupName): Promise<ActorId[]> {
+    this.#checkRunning();
+    await this.#openFor(name);
+    return this.#core.localMembers(name);
+  }
+
+  async listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
+    this.#checkRunning();
+    await this.#open();
+    return this.#core.list(options);
+  }
+
+  async publishToGroup(name: GroupName, message: unknown, options?: PublishOptions): Promise<PublishResult> {
+    this.#checkRunning();
+    await this.#openFor(name);
+    const prepared = this.#core.preparePublish(name, message, options);
+    const { group, topic, excluded } = prepared;
+    const encoded = this.#store.encode(this.scope, { group: group.name, message, topic, exclude: excluded });
+    const result = this.#core.deliver(prepared, message);
+    this.#store.forward(this.scope, group.name, encoded);
+    return result;
+  }
+
+  watch(name?: GroupName, options?: WatchOptions): AsyncIterableIterator<MembershipEvent> {
+    try {
+      this.#checkRunning();
+      // Before this node's view of the scope is open, open it first, so the group is
+      // looked up in a view that has it.
+      if (!this.#isOpen) return this.#watchOnceOpen(name, options);
+      return this.#core.watch(name, options);
+    } catch (error) {
+      if (error instanceof ProcessGroupError) return this.#core.index.hub.failed(error);
+      throw error;
+    }
+  }
+
+  /** The owner states the end of each membership of an actor that stopped; fire and forget. */
+  actorLeft(cell: ActorCell, groups: readonly GroupName[]): void {
+    for (const group of groups) {
+      // A failure shows on the store's own error stream, and the heartbeat purge removes
+      // the rows if this node dies.
+      void this.#store
+        .writeMembership(this.scope, {
+          group,
+          actorId: cell.id,
+          nodeId: cell.ref.nodeId,
+          count: 0,
+          topics: [],
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  // The watcher is made once the view is open (so the snapshot that fills it is not
+  // reported as a burst of events), but before any operation waiting on the same
+  // opening continues, so it misses none of their events.
+  #watchOnceOpen(
+    name: GroupName | undefined,
+    options: WatchOptions | undefined,
+  ): AsyncIterableIterator<MembershipEvent> {
+    return whenOpened(this.#open().then(() => this.#core.watch(name, options)));
+  }
+
+  // States the actor's membership of the group as it now stands here.
+  async #write(group: Group, cell: ActorCell, visible: boolean): Promise<void> {
+    const { count, topics } = this.#core.membershipOf(group, cell);
+    await this.#store.writeMembership(
+      this.scope,
+      { group: group.name, actorId: cell.id, nodeId: this.#core.nodeId, count, topics },
+      visible,
+    );
+  }
+
+  #checkRunning(): void {
+    if (this.#host.isStopped) throw new SystemStoppedError(this.#host.nodeId);
+  }
+
+  // The view opened, and caught up with the store if it does not show the group `name`
+  // — which may have been created on another node a moment ago, its event still on the
+  // way — so that a caller told of a group by another node can use it.
+  async #openFor(name: unknown): Promise<void> {
+    await this.#open();
+    if (typeof name === "string" && this.#core.index.get(name) === undefined) {
+      await this.#store.catchUp(this.scope);
+    }
+  }
+
+  // The scope's view, opened once; a failed opening is tried again by the next call.
+  #open(): Promise<void> {
+    this.#opened ??= this.#store.openScope(this.#core).then(
+      () => {
+        this.#isOpen = true;
+      },
+      (error: unknown) => {
+        this.#opened = null;
+        throw error;
+      },
+    );
+    return this.#opened;
+  }
+}

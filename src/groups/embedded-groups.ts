@@ -1,0 +1,132 @@
+/**
+ * EmbeddedGroups: a scope's handle when the node runs alone. The node's own view is the
+ * whole truth, so every operation is the core's (scope-groups.ts), done at once and
+ * wrapped in a promise; nothing waits, and a join or a publish builds no async frame.
+ */
+
+import type { Scope } from "../errors.js";
+import { ProcessGroupError, SystemStoppedError } from "../errors.js";
+import type { ActorId, GroupName } from "../names.js";
+import type {
+  ActorLike,
+  CreateGroupOptions,
+  GroupPage,
+  JoinOptions,
+  ListGroupsOptions,
+  ProcessGroup,
+  ProcessGroups,
+  PublishOptions,
+} from "./process-groups.js";
+import type { PublishResult } from "./publish-result.js";
+import type { ScopeGroups } from "./scope-groups.js";
+import type { MembershipEvent, WatchOptions } from "./watch.js";
+
+/** What a handle asks of the system that made it. */
+export interface HandleHost {
+  readonly nodeId: string;
+  readonly isStopped: boolean;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+export class EmbeddedGroups implements ProcessGroups {
+  readonly scope: Scope;
+  readonly #core: ScopeGroups;
+  readonly #host: HandleHost;
+
+  constructor(core: ScopeGroups, host: HandleHost) {
+    this.scope = core.scope;
+    this.#core = core;
+    this.#host = host;
+  }
+
+  createGroup(name: GroupName, options?: CreateGroupOptions): Promise<ProcessGroup> {
+    return this.#attempt(() =>
+      this.#core.describe(this.#core.create(this.#core.prepareCreate(name, options))),
+    );
+  }
+
+  deleteGroup(name: GroupName): Promise<void> {
+    return this.#attemptVoid(() => this.#core.delete(name));
+  }
+
+  getGroup(name: GroupName): Promise<ProcessGroup> {
+    return this.#attempt(() => this.#core.describe(this.#core.group(name)));
+  }
+
+  // Join, leave and publish are written out, not passed as closures: they are the hot paths.
+  joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
+    try {
+      this.#checkRunning();
+      this.#core.join(name, actor, options);
+      return RESOLVED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  leaveGroup(name: GroupName, actor: ActorLike): Promise<void> {
+    try {
+      this.#checkRunning();
+      this.#core.leave(name, actor);
+      return RESOLVED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  getMembers(name: GroupName): Promise<ActorId[]> {
+    return this.#attempt(() => this.#core.members(name));
+  }
+
+  getLocalMembers(name: GroupName): Promise<ActorId[]> {
+    return this.#attempt(() => this.#core.localMembers(name));
+  }
+
+  listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
+    return this.#attempt(() => this.#core.list(options));
+  }
+
+  publishToGroup(name: GroupName, message: unknown, options?: PublishOptions): Promise<PublishResult> {
+    try {
+      this.#checkRunning();
+      return Promise.resolve(this.#core.deliver(this.#core.preparePublish(name, message, options), message));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  watch(name?: GroupName, options?: WatchOptions): AsyncIterableIterator<MembershipEvent> {
+    try {
+      this.#checkRunning();
+      return this.#core.watch(name, options);
+    } catch (error) {
+      if (error instanceof ProcessGroupError) return this.#core.index.hub.failed(error);
+      throw error;
+    }
+  }
+
+  #checkRunning(): void {
+    if (this.#host.isStopped) throw new SystemStoppedError(this.#host.nodeId);
+  }
+
+  #attempt<T>(operation: () => T): Promise<T> {
+    try {
+      this.#checkRunning();
+      return Promise.resolve(operation());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  // A void operation settles on one shared promise: an embedded join allocates none.
+  #attemptVoid(operation: () => void): Promise<void> {
+    try {
+      this.#checkRunning();
+      operation();
+      return RESOLVED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}

@@ -1,0 +1,348 @@
+/**
+ * ScopeGroups: the groups of one scope on this node — every operation, synchronous.
+ *
+ * It validates all input before it changes anything, so a call that throws leaves the
+ * scope as it was; it then changes the scope's index and hands messages to the local
+ * members. It knows nothing of other nodes: the scope's handle (embedded-groups.ts, or
+ * cluster/clustered-groups.ts, which shares the changes over Redis) wraps it, and what
+ * other nodes did arrives through remote-changes.ts. Isolation is structural: a core
+ * holds only its own scope's index, and an actor of another scope is refused.
+ */
+import type { ActorCell } from "../actors/actor-cell.js";
+import { ActorRef, CELL } from "../actors/actor-ref.js";
+import type { Dispatcher } from "../actors/dispatcher.js";
+import type { ActorRuntime } from "../actors/runtime.js";
+import {
+  ActorNotFoundError,
+  GroupAlreadyExistsError,
+  GroupNotFoundError,
+  InvalidArgumentError,
+  NotAMemberError,
+  PermissionDeniedError,
+  type Scope,
+} from "../errors.js";
+import {
+  type ActorId,
+  type GroupName,
+  type NodeId,
+  parseSubscriptions,
+  scopeKey,
+  splitPublishedTopic,
+  validateActorId,
+  validateGroupName,
+  validateLabels,
+} from "../names.js";
+import { type Audience, without } from "./audience.js";
+import type { Group } from "./group.js";
+import { type GroupPage, listPage } from "./listing.js";
+import type { Member } from "./members.js";
+import type {
+  ActorLike,
+  CreateGroupOptions,
+  JoinOptions,
+  ListGroupsOptions,
+  ProcessGroup,
+  PublishOptions,
+} from "./process-groups.js";
+import { PublishResult } from "./publish-result.js";
+import { ScopeIndex } from "./scope-index.js";
+import type { MembershipEvent, WatchOptions } from "./watch.js";
+
+/** What a core needs from the node that made it. */
+export interface CoreHost {
+  readonly nodeId: NodeId;
+  readonly runtime: ActorRuntime;
+  /** Milliseconds since the epoch, for `createdAt`; a finite number. */
+  now(): number;
+}
+
+/** A group about to be created: validated, not yet in the index. */
+export interface GroupRecord {
+  readonly name: GroupName;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createdAtMs: number;
+}
+
+/** A local actor's membership of a group before and after one join or leave, to undo it. */
+export interface MembershipChange {
+  readonly group: Group;
+  readonly cell: ActorCell;
+  readonly before: { readonly count: number; readonly topics: readonly string[] };
+  readonly after: { readonly count: number; readonly topics: readonly string[] };
+}
+
+/** A publish that passed validation: who it reaches, not yet delivered. */
+export interface PreparedPublish {
+  readonly group: Group;
+  readonly audience: Audience;
+  readonly topic: string | undefined;
+  readonly excluded: readonly ActorId[];
+}
+
+const MAX_EXCLUDED = 10_000;
+const NOBODY: readonly ActorId[] = Object.freeze([]);
+
+export class ScopeGroups {
+  readonly scope: Scope;
+  readonly key: string;
+  readonly index: ScopeIndex;
+  readonly #host: CoreHost;
+
+  constructor(scope: Scope, host: CoreHost) {
+    this.scope = scope;
+    this.key = scopeKey(scope);
+    this.index = new ScopeIndex(scope);
+    this.#host = host;
+  }
+
+  get nodeId(): NodeId {
+    return this.#host.nodeId;
+  }
+
+  get dispatcher(): Dispatcher {
+    return this.#host.runtime.dispatcher;
+  }
+
+  /** Validates a create; throws GroupAlreadyExistsError if this node knows the name. */
+  prepareCreate(name: unknown, options: CreateGroupOptions | undefined): GroupRecord {
+    validateGroupName(name);
+    checkOptions(options, "createGroup");
+    const labels = validateLabels(options?.labels);
+    if (this.index.get(name) !== undefined) throw new GroupAlreadyExistsError(name, this.scope);
+    const createdAtMs = this.#host.now();
+    if (!Number.isFinite(createdAtMs)) {
+      throw new InvalidArgumentError("clock", `must return a finite number, not ${String(createdAtMs)}`);
+    }
+    return { name, labels, createdAtMs };
+  }
+
+  create(record: GroupRecord): Group {
+    return this.index.create(record.name, record.labels, record.createdAtMs);
+  }
+
+  delete(name: unknown): void {
+    validateGroupName(name);
+    this.index.delete(name);
+  }
+
+  /** The group of that name, or GroupNotFoundError; InvalidNameError for a bad name. */
+  group(name: unknown): Group {
+    const group = this.lookUp(name);
+    if (group === undefined) throw new GroupNotFoundError(name as GroupName, this.scope);
+    return group;
+  }
+
+  // Only valid names are ever stored, so a name that is found needs no validation.
+  lookUp(name: unknown): Group | undefined {
+    const group = typeof name === "string" ? this.index.get(name) : undefined;
+    if (group === undefined) validateGroupName(name);
+    return group;
+  }
+
+  /**
+   * One join of a local actor: its count goes up by one and its topics merge with those
+   * it had (no topics, now or before, means every message).
+   */
+  join(name: unknown, actor: ActorLike, options: JoinOptions | undefined): void {
+    const { group, cell, topics } = this.#checkJoin(name, actor, options);
+    this.index.join(group, cell, this.#host.nodeId, topics);
+  }
+
+  /** `join`, also saying what the membership was before and after, so it can be undone. */
+  joinTracked(name: unknown, actor: ActorLike, options: JoinOptions | undefined): MembershipChange {
+    const { group, cell, topics } = this.#checkJoin(name, actor, options);
+    const before = this.membershipOf(group, cell);
+    this.index.join(group, cell, this.#host.nodeId, topics);
+    return { group, cell, before, after: this.membershipOf(group, cell) };
+  }
+
+  #checkJoin(name: unknown, actor: ActorLike, options: JoinOptions | undefined) {
+    const found = this.lookUp(name);
+    checkOptions(options, "joinGroup");
+    const topics = parseSubscriptions(options?.topics);
+    const visible = options?.visible;
+    if (visible !== undefined && visible !== "cluster") {
+      throw new InvalidArgumentError("visible", 'must be "cluster" when given');
+    }
+    const group = found ?? this.group(name);
+    return { group, cell: this.#localActor(actor, group.name), topics };
+  }
+
+  /** Takes one join away; at zero the actor is no longer a member. */
+  leave(name: unknown, actor: ActorLike): void {
+    const found = this.lookUp(name);
+    const actorId = this.#actorId(actor, name as GroupName);
+    const group = found ?? this.group(name);
+    // A live local actor's own record answers the common case with no look-up here.
+    if (actor instanceof ActorRef) {
+      const cell = actor[CELL];
+      if (this.#host.runtime.hosts(cell) && this.index.leaveLocal(group, cell)) return;
+    }
+    const member = this.#memberToLeave(group, actor, actorId);
+    this.index.leaveMember(group, member);
+  }
+
+  /** `leave`, also saying what the membership was before and after, so it can be undone. */
+  leaveTracked(name: unknown, actor: ActorLike): MembershipChange {
+    const found = this.lookUp(name);
+    const actorId = this.#actorId(actor, name as GroupName);
+    const group = found ?? this.group(name);
+    const member = this.#memberToLeave(group, actor, actorId);
+    const cell = member.cell!;
+    const before = this.membershipOf(group, cell);
+    this.index.leaveMember(group, member);
+    return { group, cell, before, after: this.membershipOf(group, cell) };
+  }
+
+  // The local member `actor` names in `group`, or the error that says why it cannot leave.
+  #memberToLeave(group: Group, actor: ActorLike, actorId: ActorId): Member {
+    const member = group.members.get(actorId);
+    // A stale ref (its actor stopped, the id since reused) is no member: it must not
+    // take a join away from the new actor of the same id.
+    const stale = actor instanceof ActorRef && member?.cell != null && member.cell !== actor[CELL];
+    if (member === undefined || stale) throw new NotAMemberError(group.name, this.scope, actorId);
+    if (member.cell === null) {
+      throw new ActorNotFoundError(
+        actorId,
+        this.scope,
+        `is hosted by node '${member.nodeId}', which owns its memberships`,
+      );
+    }
+    return member;
+  }
+
+  /** A local actor's membership of a group as it stands: count 0 when it is none. */
+  membershipOf(group: Group, cell: ActorCell): MembershipChange["before"] {
+    const member = group.members.get(cell.id);
+    return member?.cell === cell ? { count: member.count, topics: member.topics } : NOT_A_MEMBER;
+  }
+
+  /**
+   * Undoes one join or leave that its caller could not complete: the membership is put
+   * back as it was, unless it changed again since — then only the count is undone.
+   */
+  undo(change: MembershipChange, wasJoin: boolean): void {
+    const { group, cell, before, after } = change;
+    if (this.index.get(group.name) !== group || !this.#host.runtime.hosts(cell)) return;
+    const now = this.membershipOf(group, cell);
+    if (now.count === after.count && sameList(now.topics, after.topics)) {
+      this.index.restoreLocal(group, cell, before.count, before.topics);
+    } else if (wasJoin) {
+      if (now.count > 0) this.index.restoreLocal(group, cell, now.count - 1, now.topics);
+    } else {
+      this.index.restoreLocal(group, cell, now.count + 1, now.count > 0 ? now.topics : before.topics);
+    }
+  }
+
+  /** Validates a publish and finds its audience; nothing is delivered yet. */
+  preparePublish(name: unknown, message: unknown, options: PublishOptions | undefined): PreparedPublish {
+    const found = this.lookUp(name);
+    checkOptions(options, "publishToGroup");
+    const topic = options?.topic;
+    // A topic this group matched since its last change is valid, and its audience known.
+    let audience = topic === undefined ? undefined : found?.published(topic);
+    const segments = topic === undefined || audience !== undefined ? null : splitPublishedTopic(topic);
+    const excluded =
+      options?.exclude === undefined ? null : this.#excluded(options.exclude, name as GroupName);
+    const group = found ?? this.group(name);
+    audience ??= segments === null ? group.everyone() : group.matching(segments, topic);
+    if (excluded !== null) audience = without(audience, group.members, excluded);
+    return { group, audience, topic, excluded: excluded === null ? NOBODY : [...excluded] };
+  }
+
+  /** Hands a prepared publish to the local members and says who it addressed. */
+  deliver(prepared: PreparedPublish, message: unknown): PublishResult {
+    const { audience, group, topic } = prepared;
+    if (audience.cells.length > 0) {
+      this.#host.runtime.dispatcher.fanOut(audience.slots, message, group.name, topic);
+    }
+    return new PublishResult(audience.cells.length, audience.remoteCount, this.#host.nodeId, audience);
+  }
+
+  /** Every member's id, on every node this node knows of, each once. */
+  members(name: unknown): ActorId[] {
+    return [...this.group(name).everyone().ids];
+  }
+
+  /** The members hosted by this node. */
+  localMembers(name: unknown): ActorId[] {
+    return this.group(name)
+      .everyone()
+      .cells.map((cell) => cell.id);
+  }
+
+  list(options: ListGroupsOptions | undefined): GroupPage {
+    return listPage(this.index, this.key, options, (group) => this.describe(group));
+  }
+
+  /** Membership events of the scope, or of one group (which must exist). */
+  watch(name: unknown, options: WatchOptions | undefined): AsyncIterableIterator<MembershipEvent> {
+    if (name !== undefined) this.group(name);
+    return this.index.hub.open(name as GroupName | undefined, options);
+  }
+
+  describe(group: Group): ProcessGroup {
+    return Object.freeze({
+      name: group.name,
+      tenantId: this.scope.tenantId,
+      namespace: this.scope.namespace,
+      labels: group.labels,
+      createdAt: new Date(group.createdAtMs),
+      memberCount: group.size,
+    });
+  }
+
+  // The live local actor behind `actor`, or the error that says why there is none.
+  #localActor(actor: ActorLike, group: GroupName): ActorCell {
+    if (actor instanceof ActorRef) {
+      const cell = actor[CELL];
+      if (actor.tenantId !== this.scope.tenantId || actor.namespace !== this.scope.namespace) {
+        throw new PermissionDeniedError(actor.id, actor, this.scope, group);
+      }
+      if (!this.#host.runtime.hosts(cell)) {
+        throw new ActorNotFoundError(
+          actor.id,
+          this.scope,
+          cell.isStopped ? "has stopped" : "is not hosted by this node",
+        );
+      }
+      return cell;
+    }
+    validateActorId(actor);
+    const cell = this.#host.runtime.find(this.scope, actor);
+    if (cell === undefined) throw new ActorNotFoundError(actor, this.scope);
+    return cell;
+  }
+
+  #actorId(actor: ActorLike, group: GroupName): ActorId {
+    if (actor instanceof ActorRef) {
+      if (actor.tenantId !== this.scope.tenantId || actor.namespace !== this.scope.namespace) {
+        throw new PermissionDeniedError(actor.id, actor, this.scope, group);
+      }
+      return actor.id;
+    }
+    validateActorId(actor);
+    return actor;
+  }
+
+  #excluded(exclude: ActorLike | readonly ActorLike[], group: GroupName): Set<ActorId> {
+    const list = Array.isArray(exclude) ? (exclude as readonly ActorLike[]) : [exclude as ActorLike];
+    if (list.length > MAX_EXCLUDED) {
+      throw new InvalidArgumentError("exclude", `may name at most ${MAX_EXCLUDED} actors`);
+    }
+    return new Set(list.map((actor) => this.#actorId(actor, group)));
+  }
+}
+
+const NOT_A_MEMBER = Object.freeze({ count: 0, topics: Object.freeze([]) as readonly string[] });
+
+// Options, when given, are an object; a string or a number is refused before any change.
+export function checkOptions(options: unknown, operation: string): void {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new InvalidArgumentError(`${operation} options`, "must be an object");
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
