@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from "../errors.js";
 import type { GroupName } from "../names.js";
+import { compileGlob } from "./glob.js";
 import type { Group } from "./group.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import type { ProcessGroup } from "./process-groups.js";
@@ -49,16 +50,16 @@ export function listPage(
   }
   const after =
     options?.pageToken === undefined ? undefined : decodePageToken(options.pageToken, scopeKey, pattern);
-  const matches = pattern === "" ? null : globToRegExp(pattern);
+  const matches = pattern === "" ? null : compileGlob(pattern);
   const names = index.sortedNames();
   const groups: ProcessGroup[] = [];
   let i = after === undefined ? 0 : firstAfter(names, after);
   for (; i < names.length && groups.length < pageSize; i++) {
     const name = names[i]!;
-    if (matches === null || matches.test(name)) groups.push(describe(index.get(name)!));
+    if (matches === null || matches(name)) groups.push(describe(index.get(name)!));
   }
   // Skip to the next match, so a page is never followed by an empty one.
-  while (i < names.length && matches !== null && !matches.test(names[i]!)) i++;
+  while (i < names.length && matches !== null && !matches(names[i]!)) i++;
   const last = groups.at(-1);
   return i < names.length && last !== undefined
     ? { groups, nextPageToken: encodePageToken(scopeKey, pattern, last.name) }
@@ -75,9 +76,4 @@ function firstAfter(names: readonly GroupName[], after: GroupName): number {
     else hi = mid;
   }
   return lo;
-}
-
-function globToRegExp(glob: string): RegExp {
-  // Only a-z0-9_- reach here besides * and ?, so no other character needs escaping.
-  return new RegExp(`^${glob.replaceAll("*", ".*").replaceAll("?", ".")}$`);
 }
