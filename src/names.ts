@@ -141,6 +141,22 @@ function isSegmentChar(c: number): boolean {
   );
 }
 
+/**
+ * What a message may be, the same in every mode: what can be told in constant time not
+ * to be data (undefined, a function, a symbol, a BigInt) is refused where it is
+ * published or sent. What only encoding finds (a cycle, a nested BigInt) is refused
+ * when the message leaves the node.
+ */
+export function validateMessage(message: unknown): void {
+  const type = typeof message;
+  if (type === "undefined" || type === "function" || type === "symbol" || type === "bigint") {
+    throw new InvalidArgumentError(
+      "message",
+      `must be data, not ${type === "undefined" ? type : `a ${type}`}`,
+    );
+  }
+}
+
 /** Topic patterns one join may ask for. */
 export const MAX_TOPICS_PER_JOIN = 64;
 

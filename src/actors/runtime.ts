@@ -12,7 +12,14 @@ import {
   MailboxFullError,
   type Scope,
 } from "../errors.js";
-import { type ActorId, type NodeId, scopeKey, validateActorId, validateScope } from "../names.js";
+import {
+  type ActorId,
+  type NodeId,
+  scopeKey,
+  validateActorId,
+  validateMessage,
+  validateScope,
+} from "../names.js";
 import { ActorCell, type Behaviour, type CellHost, type FailurePolicy, type StopInfo } from "./actor-cell.js";
 import { ActorRef, CELL, type RefHost } from "./actor-ref.js";
 import { Dispatcher } from "./dispatcher.js";
@@ -119,6 +126,11 @@ export class ActorRuntime implements CellHost, RefHost {
   }
 
   send(cell: ActorCell, message: unknown): Promise<void> {
+    try {
+      validateMessage(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (cell.isStopped) {
       return Promise.reject(new ActorNotFoundError(cell.id, cell.scope, "has stopped"));
     }

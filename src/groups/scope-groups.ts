@@ -31,6 +31,7 @@ import {
   validateActorId,
   validateGroupName,
   validateLabels,
+  validateMessage,
 } from "../names.js";
 import { type Audience, without } from "./audience.js";
 import type { Group } from "./group.js";
@@ -237,6 +238,7 @@ export class ScopeGroups {
   /** Validates a publish and finds its audience; nothing is delivered yet. */
   preparePublish(name: unknown, message: unknown, options: PublishOptions | undefined): PreparedPublish {
     const found = this.lookUp(name);
+    validateMessage(message);
     checkOptions(options, "publishToGroup");
     const topic = options?.topic;
     // A topic this group matched since its last change is valid, and its audience known.

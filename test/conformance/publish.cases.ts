@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { GroupNotFoundError, InvalidNameError, InvalidTopicError } from "../../src/index.js";
+import {
+  GroupNotFoundError,
+  InvalidArgumentError,
+  InvalidNameError,
+  InvalidTopicError,
+} from "../../src/index.js";
 import { until } from "../support/helpers.js";
 import { rejectsWith, scopeWords, sorted, type World } from "./world.js";
 
@@ -237,6 +242,28 @@ export function publishCases(world: () => World): void {
       }
       await rejectsWith(g.publishToGroup("g", 1, { exclude: "bad id!" }), InvalidNameError, "INVALID_NAME");
       assert.deepEqual(await w.snapshot(), before);
+      await w.flush();
+      for (const p of peers) assert.deepEqual(p.received, [], `${p.id} received nothing`);
+    });
+
+    it("refuses undefined, a function, a symbol and a BigInt as a message, on every node alike", async () => {
+      const w = world();
+      await w.on(0).createGroup("g");
+      await w.settle();
+      const peers = w.spawnMany(2);
+      for (const p of peers) await p.join("g");
+      await w.settle();
+      for (const message of [undefined, () => 1, Symbol("s"), 10n]) {
+        for (let from = 0; from < w.n; from++) {
+          await rejectsWith(
+            w.on(from).publishToGroup("g", message),
+            InvalidArgumentError,
+            "INVALID_ARGUMENT",
+            ["message"],
+          );
+        }
+        await rejectsWith(peers[0]!.ref.send(message), InvalidArgumentError, "INVALID_ARGUMENT", ["message"]);
+      }
       await w.flush();
       for (const p of peers) assert.deepEqual(p.received, [], `${p.id} received nothing`);
     });
