@@ -28,7 +28,8 @@ export type ErrorCode =
   | "WATCH_OVERFLOW"
   | "SYSTEM_STOPPED"
   | "BACKEND_UNAVAILABLE"
-  | "JOIN_NOT_VISIBLE";
+  | "JOIN_NOT_VISIBLE"
+  | "NODE_ID_IN_USE";
 
 const where = (scope: Scope): string => `${scope.tenantId}/${scope.namespace}`;
 
@@ -195,6 +196,20 @@ export class BackendUnavailableError extends ProcessGroupError {
   override name = "BackendUnavailableError";
   constructor(message: string, options?: ErrorOptions) {
     super("BACKEND_UNAVAILABLE", message, options);
+  }
+}
+
+/** Another live process holds this node id; two with one id would split the cluster silently. */
+export class NodeIdInUseError extends ProcessGroupError {
+  override name = "NodeIdInUseError";
+  constructor(
+    readonly nodeId: string,
+    readonly nodeTimeoutMs: number,
+  ) {
+    super(
+      "NODE_ID_IN_USE",
+      `node id '${nodeId}' is in use: another process with this id still heartbeats (waited ${nodeTimeoutMs} ms for it to go silent)`,
+    );
   }
 }
 

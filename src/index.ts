@@ -25,6 +25,7 @@ export {
   JoinNotVisibleError,
   MailboxFullError,
   type NameKind,
+  NodeIdInUseError,
   NotAMemberError,
   PayloadTooLargeError,
   PermissionDeniedError,
@@ -47,4 +48,12 @@ export { PublishResult } from "./groups/publish-result.js";
 export type { MembershipEvent, WatchOptions } from "./groups/watch.js";
 export type { ActorId, GroupName, NodeId } from "./names.js";
 export { MAX_TOPIC_LENGTH, MAX_TOPIC_SEGMENTS } from "./names.js";
-export { ActorSystem, type ActorSystemOptions, type RedisClusterOptions } from "./system.js";
+export {
+  ActorSystem,
+  type ActorSystemOptions,
+  type NodeStatus,
+  type RedisClusterOptions,
+  type ShutdownOptions,
+  type StatusChange,
+  type StatusOptions,
+} from "./system.js";

@@ -7,31 +7,56 @@
  * `cluster: { redis }` (through `ActorSystem.start`, which waits until the node has
  * joined) its groups are shared with every other node on the same Redis.
  */
+import { hostname } from "node:os";
 import type { Behaviour } from "./actors/actor-cell.js";
 import type { ActorRef } from "./actors/actor-ref.js";
 import { ActorRuntime, type MailboxOptions, type SpawnOptions } from "./actors/runtime.js";
 import { ClusteredGroups } from "./cluster/clustered-groups.js";
-import { RedisBackend, type RedisClusterOptions } from "./cluster/redis/redis-backend.js";
+import { checkKeys, clusterSettings, type RedisClusterOptions } from "./cluster/redis/options.js";
+import { RedisBackend } from "./cluster/redis/redis-backend.js";
+import { ErrorLog } from "./error-log.js";
 import { InvalidArgumentError, type Scope, SystemStoppedError } from "./errors.js";
 import { EmbeddedGroups, type HandleHost } from "./groups/embedded-groups.js";
 import type { ProcessGroups } from "./groups/process-groups.js";
 import { Scopes } from "./groups/scopes.js";
 import { type NodeId, validateNodeId, validateScope } from "./names.js";
+import { type NodeStatus, StatusBoard, type StatusChange, type StatusOptions } from "./status.js";
 
 export interface ActorSystemOptions {
-  /** This node's id, unique in its cluster: 1–128 of letters, digits, `-_.:`. Default: `local`. */
+  /**
+   * This node's id, unique in its cluster: 1–128 of letters, digits, `-_.:`. Default:
+   * `local` embedded; over Redis, one made unique from the host name, the process id
+   * and a random part. A clustered node is refused (NodeIdInUseError) while another
+   * live process holds its id.
+   */
   readonly nodeId?: NodeId;
   /** Mailbox settings for actors that do not give their own. Default: 1 024, `drop-newest`. */
   readonly defaultMailbox?: MailboxOptions;
-  /** Hears every error a behaviour throws or rejects with, whatever the actor's policy. */
+  /**
+   * Hears every error a behaviour throws or rejects with, whatever the actor's policy.
+   * Default: an actor that stops because its behaviour threw is written to stderr.
+   */
   readonly onActorError?: (error: unknown, actor: ActorRef) => void;
-  /** The clock for `createdAt`. Default: `Date.now`. */
+  /** The clock for `createdAt`: milliseconds since the epoch. Default: `Date.now`. */
   readonly clock?: () => number;
   /** Join a cluster over Redis (only through `ActorSystem.start`). Default: embedded. */
   readonly cluster?: RedisClusterOptions;
 }
 
-export type { RedisClusterOptions };
+export interface ShutdownOptions {
+  /**
+   * Let every mailbox empty before the actors stop (new calls are refused meanwhile),
+   * for at most `timeoutMs`. Default: false — queued messages are dropped.
+   */
+  readonly drain?: boolean;
+  /** How long a drain may take. Default: 5 000. */
+  readonly timeoutMs?: number;
+}
+
+export type { NodeStatus, RedisClusterOptions, StatusChange, StatusOptions };
+
+const OPTIONS = ["nodeId", "defaultMailbox", "onActorError", "clock", "cluster"];
+const DRAIN_TIMEOUT_MS = 5_000;
 
 // Set only while `start` constructs a clustered system.
 let starting = false;
@@ -49,6 +74,7 @@ export class ActorSystem implements AsyncDisposable {
   // The Redis backend of a clustered system; null when embedded.
   readonly #backend: RedisBackend | null = null;
   readonly #groups: Scopes<ProcessGroups>;
+  readonly #status: StatusBoard;
   #stopped = false;
   #shutdown: Promise<void> | null = null;
 
@@ -56,20 +82,42 @@ export class ActorSystem implements AsyncDisposable {
     if (typeof options !== "object" || options === null) {
       throw new InvalidArgumentError("ActorSystem options", "must be an object");
     }
-    const nodeId = options.nodeId ?? "local";
-    validateNodeId(nodeId);
+    checkKeys(options, OPTIONS, "ActorSystem options");
     for (const hook of ["clock", "onActorError"] as const) {
       if (options[hook] !== undefined && typeof options[hook] !== "function") {
         throw new InvalidArgumentError(hook, "must be a function");
       }
     }
+    const clustered = options.cluster !== undefined;
+    if (clustered && !starting) {
+      throw new InvalidArgumentError(
+        "cluster",
+        "a clustered system is made with `await ActorSystem.start(options)`",
+      );
+    }
+    const settings = clustered ? clusterSettings(options.cluster) : null;
+    const nodeId = options.nodeId ?? (clustered ? uniqueNodeId() : "local");
+    validateNodeId(nodeId);
+    const clock = options.clock ?? Date.now;
+    const now = clock();
+    if (typeof now !== "number" || !Number.isFinite(now)) {
+      throw new InvalidArgumentError(
+        "clock",
+        `must return a finite number of milliseconds, not ${String(now)}`,
+      );
+    }
     this.nodeId = nodeId;
+    const errors = new ErrorLog(nodeId, settings?.onError);
     this.#runtime = new ActorRuntime({
       nodeId,
       ...(options.defaultMailbox && { defaultMailbox: options.defaultMailbox }),
-      ...(options.onActorError && { onActorError: options.onActorError }),
+      ...(options.onActorError !== undefined
+        ? { onActorError: options.onActorError }
+        : {
+            onStoppedByError: (error: unknown, actor: ActorRef) => errors.actorStopped(String(actor), error),
+          }),
     });
-    const clock = options.clock ?? Date.now;
+    this.#status = new StatusBoard(clustered ? "connecting" : "ready", clustered ? "starting" : "embedded");
     const system = this;
     const handleHost: HandleHost = {
       nodeId,
@@ -78,33 +126,29 @@ export class ActorSystem implements AsyncDisposable {
       },
     };
     // Embedded or clustered is chosen here, once: the handles of every scope are of that kind.
-    let backend: RedisBackend | null = null;
-    if (options.cluster !== undefined) {
-      if (!starting) {
-        throw new InvalidArgumentError(
-          "cluster",
-          "a clustered system is made with `await ActorSystem.start(options)`",
-        );
-      }
-      backend = new RedisBackend(nodeId, validateCluster(options.cluster));
-      backends.set(this, backend);
-      this.#backend = backend;
-    }
     const host = { nodeId, runtime: this.#runtime, now: clock };
-    this.#groups =
-      backend === null
-        ? new Scopes<ProcessGroups>({ ...host, makeHandle: (core) => new EmbeddedGroups(core, handleHost) })
-        : new Scopes<ClusteredGroups>({
-            ...host,
-            makeHandle: (core) => new ClusteredGroups(core, backend, handleHost),
-            actorLeft: (handle, cell, groups) => handle.actorLeft(cell, groups),
-          });
+    if (settings === null) {
+      this.#groups = new Scopes<ProcessGroups>({
+        ...host,
+        makeHandle: (core) => new EmbeddedGroups(core, handleHost),
+      });
+      return;
+    }
+    const backend = new RedisBackend(nodeId, settings, errors, this.#status);
+    backends.set(this, backend);
+    this.#backend = backend;
+    this.#groups = new Scopes<ClusteredGroups>({
+      ...host,
+      makeHandle: (core) => new ClusteredGroups(core, backend, handleHost),
+      actorLeft: (handle, cell, groups) => handle.actorLeft(cell, groups),
+    });
   }
 
   /**
    * Makes a node and, with `cluster`, joins it to the cluster: resolves once it is
    * registered, heartbeating and subscribed. Rejects (closing everything it opened)
-   * if Redis cannot be reached.
+   * if Redis cannot be reached, or with NodeIdInUseError if another live process
+   * holds the node id (a restart after a crash waits out the old process's timeout).
    */
   static async start(options: ActorSystemOptions = {}): Promise<ActorSystem> {
     starting = true;
@@ -146,11 +190,32 @@ export class ActorSystem implements AsyncDisposable {
   }
 
   /**
-   * Stops every actor (each leaves its groups), ends every watch, and releases the
-   * backend. Idempotent: every call returns the same promise.
+   * `ready` while everything this node needs works; `degraded` while something is away
+   * (Redis unreachable, a subscription not yet back after a reconnect); `connecting`
+   * while it starts; `stopped` after shutdown. For health checks.
    */
-  shutdown(): Promise<void> {
-    this.#shutdown ??= this.#close();
+  get status(): NodeStatus {
+    return this.#status.status;
+  }
+
+  /** The status's changes from now on, until the signal aborts or the node stops. */
+  statusChanges(options?: StatusOptions): AsyncIterableIterator<StatusChange> {
+    return this.#status.changes(options);
+  }
+
+  /**
+   * Stops every actor (each leaves its groups), ends every watch, and releases the
+   * backend. With `drain`, mailboxes empty first (bounded by `timeoutMs`). Idempotent:
+   * every call returns the same promise.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    if (this.#shutdown === null) {
+      try {
+        this.#shutdown = this.#close(checkShutdown(options));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return this.#shutdown;
   }
 
@@ -158,34 +223,40 @@ export class ActorSystem implements AsyncDisposable {
     return this.shutdown();
   }
 
-  async #close(): Promise<void> {
-    this.#runtime.close();
+  async #close(options: Required<ShutdownOptions>): Promise<void> {
     this.#stopped = true;
+    if (options.drain) await this.#runtime.drained(options.timeoutMs);
+    this.#runtime.close();
     this.#groups.clear();
-    await this.#backend?.close();
+    try {
+      await this.#backend?.close();
+    } finally {
+      this.#status.set("stopped", "shut down");
+    }
   }
 }
 
-function validateCluster(options: unknown): RedisClusterOptions {
+function checkShutdown(options: ShutdownOptions | undefined): Required<ShutdownOptions> {
+  if (options === undefined) return { drain: false, timeoutMs: DRAIN_TIMEOUT_MS };
   if (typeof options !== "object" || options === null) {
-    throw new InvalidArgumentError("cluster", "must be an object");
+    throw new InvalidArgumentError("shutdown options", "must be an object");
   }
-  const o = options as RedisClusterOptions;
-  if (typeof o.redis !== "string" || !/^rediss?:\/\//.test(o.redis)) {
-    throw new InvalidArgumentError("cluster.redis", "must be a redis:// or rediss:// URL");
+  checkKeys(options, ["drain", "timeoutMs"], "shutdown options");
+  if (options.drain !== undefined && typeof options.drain !== "boolean") {
+    throw new InvalidArgumentError("drain", "must be a boolean");
   }
-  const positive = (name: string, value: number | undefined): void => {
-    if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
-      throw new InvalidArgumentError(`cluster.${name}`, "must be a positive integer");
-    }
-  };
-  positive("heartbeatIntervalMs", o.heartbeatIntervalMs);
-  positive("nodeTimeoutMs", o.nodeTimeoutMs);
-  positive("joinVisibilityTimeoutMs", o.joinVisibilityTimeoutMs);
-  positive("maxPayloadBytes", o.maxPayloadBytes);
-  const heartbeat = o.heartbeatIntervalMs ?? 1_000;
-  if ((o.nodeTimeoutMs ?? 5_000) < 2 * heartbeat) {
-    throw new InvalidArgumentError("cluster.nodeTimeoutMs", "must be at least twice heartbeatIntervalMs");
+  const timeoutMs = options.timeoutMs ?? DRAIN_TIMEOUT_MS;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
+    throw new InvalidArgumentError("timeoutMs", "must be a non-negative integer");
   }
-  return { ...o };
+  return { drain: options.drain ?? false, timeoutMs };
+}
+
+/** A node id no other process has: the host, the process id and a random part. */
+function uniqueNodeId(): NodeId {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9\-_.]/g, "-")
+      .slice(0, 64) || "host";
+  return `${host}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }

@@ -76,6 +76,11 @@ export class CellTable {
     this.#released.push(slot);
   }
 
+  /** True when some live actor is busy (handling a message, or with messages queued). */
+  anyBusy(): boolean {
+    return this.states.indexOf(BUSY) >= 0;
+  }
+
   get hasReleased(): boolean {
     return this.#released.length > 0;
   }

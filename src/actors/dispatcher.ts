@@ -91,6 +91,11 @@ export class Dispatcher {
     else if (this.table.hasReleased) this.table.recycle();
   }
 
+  /** True when nothing is queued here and no live actor is busy with or has queued a message. */
+  get isIdle(): boolean {
+    return !this.#active && this.#head >= this.#queue.length && !this.table.anyBusy();
+  }
+
   /** Drops whatever is queued and stops scheduling; used at shutdown. */
   close(): void {
     this.#closed = true;

@@ -45,6 +45,8 @@ export interface RuntimeOptions {
   readonly defaultMailbox?: MailboxOptions;
   /** Hears every error a behaviour throws, whatever the actor's policy. */
   readonly onActorError?: (error: unknown, actor: ActorRef) => void;
+  /** Hears an error that stopped its actor (the policy is `stop`), when `onActorError` is not set. */
+  readonly onStoppedByError?: (error: unknown, actor: ActorRef) => void;
 }
 
 export type StopListener = (cell: ActorCell, info: StopInfo) => void;
@@ -62,6 +64,7 @@ export class ActorRuntime implements CellHost, RefHost {
   readonly #stopListeners = new Set<StopListener>();
   readonly #defaultMailbox: Required<MailboxOptions>;
   readonly #onActorError: ((error: unknown, actor: ActorRef) => void) | undefined;
+  readonly #onStoppedByError: ((error: unknown, actor: ActorRef) => void) | undefined;
 
   constructor(options: RuntimeOptions) {
     this.nodeId = options.nodeId;
@@ -70,6 +73,7 @@ export class ActorRuntime implements CellHost, RefHost {
       overflow: "drop-newest",
     });
     this.#onActorError = options.onActorError;
+    this.#onStoppedByError = options.onStoppedByError;
   }
 
   spawn<M>(options: SpawnOptions, behaviour: Behaviour<M>): ActorRef<M> {
@@ -175,7 +179,20 @@ export class ActorRuntime implements CellHost, RefHost {
         throw hookError;
       });
     }
-    if (cell.failurePolicy === "stop") this.terminate(cell, { reason: "failed", error });
+    if (cell.failurePolicy !== "stop") return;
+    this.#onStoppedByError?.(error, cell.ref);
+    this.terminate(cell, { reason: "failed", error });
+  }
+
+  /**
+   * Resolves once no actor is busy and no delivery is queued (every mailbox is empty),
+   * or after `timeoutMs`, whichever comes first; new work may arrive meanwhile.
+   */
+  async drained(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.dispatcher.isIdle && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Stops every actor (reason `shutdown`) and the dispatcher. */

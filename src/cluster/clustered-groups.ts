@@ -7,13 +7,18 @@
  * leave after (this node owns its actors' memberships). A publish is delivered here
  * and carried to the other nodes, encoded first so a message that cannot travel is
  * refused before anyone gets it.
+ *
+ * Every wait is bounded (the store gives up after `commandTimeoutMs`) and abandoned when
+ * the call's signal aborts. A join or leave that rejects is undone here, so a rejected
+ * call changed nothing this node owns — except a visible join that was written but not
+ * confirmed everywhere in time (JoinNotVisibleError: the membership stays).
  */
 import type { ActorCell } from "../actors/actor-cell.js";
-import { ProcessGroupError, type Scope, SystemStoppedError } from "../errors.js";
+import { JoinNotVisibleError, ProcessGroupError, type Scope, SystemStoppedError } from "../errors.js";
 import type { HandleHost } from "../groups/embedded-groups.js";
-import type { Group } from "../groups/group.js";
 import type {
   ActorLike,
+  CallOptions,
   CreateGroupOptions,
   GroupPage,
   JoinOptions,
@@ -23,7 +28,7 @@ import type {
   PublishOptions,
 } from "../groups/process-groups.js";
 import type { PublishResult } from "../groups/publish-result.js";
-import type { ScopeGroups } from "../groups/scope-groups.js";
+import { type MembershipChange, type ScopeGroups, signalOf } from "../groups/scope-groups.js";
 import { type MembershipEvent, type WatchOptions, whenOpened } from "../groups/watch.js";
 import type { ActorId, GroupName } from "../names.js";
 import type { Replication } from "./replication.js";
@@ -45,62 +50,62 @@ export class ClusteredGroups implements ProcessGroups {
   }
 
   async createGroup(name: GroupName, options?: CreateGroupOptions): Promise<ProcessGroup> {
-    this.#checkRunning();
-    await this.#open();
+    const signal = this.#begin(options, "createGroup");
+    await this.#open(signal);
     const record = this.#core.prepareCreate(name, options);
-    await this.#store.createGroup(this.scope, record);
+    await abortable(this.#store.createGroup(this.scope, record), signal);
     return this.#core.describe(this.#core.create(record));
   }
 
-  async deleteGroup(name: GroupName): Promise<void> {
-    this.#checkRunning();
-    await this.#open();
+  async deleteGroup(name: GroupName, options?: CallOptions): Promise<void> {
+    const signal = this.#begin(options, "deleteGroup");
+    await this.#open(signal);
     this.#core.lookUp(name); // a bad name is refused before the store is asked
-    await this.#store.deleteGroup(this.scope, name);
+    await abortable(this.#store.deleteGroup(this.scope, name), signal);
     this.#core.delete(name);
   }
 
-  async getGroup(name: GroupName): Promise<ProcessGroup> {
-    this.#checkRunning();
-    await this.#openFor(name);
+  async getGroup(name: GroupName, options?: CallOptions): Promise<ProcessGroup> {
+    const signal = this.#begin(options, "getGroup");
+    await this.#openFor(name, signal);
     return this.#core.describe(this.#core.group(name));
   }
 
   async joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
-    this.#checkRunning();
-    await this.#openFor(name);
-    const { group, cell } = this.#core.joinTracked(name, actor, options);
-    await this.#write(group, cell, options?.visible === "cluster");
+    const signal = this.#begin(options, "joinGroup");
+    await this.#openFor(name, signal);
+    const change = this.#core.joinTracked(name, actor, options);
+    await this.#write(change, true, options?.visible === "cluster", signal);
   }
 
-  async leaveGroup(name: GroupName, actor: ActorLike): Promise<void> {
-    this.#checkRunning();
-    await this.#openFor(name);
-    const { group, cell } = this.#core.leaveTracked(name, actor);
-    await this.#write(group, cell, false);
+  async leaveGroup(name: GroupName, actor: ActorLike, options?: CallOptions): Promise<void> {
+    const signal = this.#begin(options, "leaveGroup");
+    await this.#openFor(name, signal);
+    const change = this.#core.leaveTracked(name, actor);
+    await this.#write(change, false, false, signal);
   }
 
-  async getMembers(name: GroupName): Promise<ActorId[]> {
-    this.#checkRunning();
-    await this.#openFor(name);
+  async getMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]> {
+    const signal = this.#begin(options, "getMembers");
+    await this.#openFor(name, signal);
     return this.#core.members(name);
   }
 
-  async getLocalMembers(name: GroupName): Promise<ActorId[]> {
-    this.#checkRunning();
-    await this.#openFor(name);
+  async getLocalMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]> {
+    const signal = this.#begin(options, "getLocalMembers");
+    await this.#openFor(name, signal);
     return this.#core.localMembers(name);
   }
 
   async listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
-    this.#checkRunning();
-    await this.#open();
+    const signal = this.#begin(options, "listGroups");
+    await this.#open(signal);
     return this.#core.list(options);
   }
 
   async publishToGroup(name: GroupName, message: unknown, options?: PublishOptions): Promise<PublishResult> {
-    this.#checkRunning();
-    await this.#openFor(name);
+    const signal = this.#begin(options, "publishToGroup");
+    await this.#openFor(name, signal);
     const prepared = this.#core.preparePublish(name, message, options);
     const { group, topic, excluded } = prepared;
     const encoded = this.#store.encode(this.scope, { group: group.name, message, topic, exclude: excluded });
@@ -146,17 +151,41 @@ export class ClusteredGroups implements ProcessGroups {
     name: GroupName | undefined,
     options: WatchOptions | undefined,
   ): AsyncIterableIterator<MembershipEvent> {
-    return whenOpened(this.#open().then(() => this.#core.watch(name, options)));
+    return whenOpened(this.#opening().then(() => this.#core.watch(name, options)));
   }
 
-  // States the actor's membership of the group as it now stands here.
-  async #write(group: Group, cell: ActorCell, visible: boolean): Promise<void> {
+  // States the actor's membership of the group as it now stands here; undoes the join
+  // or leave when that fails (not when a visible join was written but not confirmed).
+  async #write(
+    change: MembershipChange,
+    isJoin: boolean,
+    visible: boolean,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await abortable(this.#stateMembership(change, visible), signal);
+    } catch (error) {
+      if (!(error instanceof JoinNotVisibleError)) {
+        this.#core.undo(change, isJoin);
+        // The membership as it now stands again; a failure shows on the store's error stream.
+        void this.#stateMembership(change).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  #stateMembership({ group, cell }: MembershipChange, visible = false): Promise<void> {
     const { count, topics } = this.#core.membershipOf(group, cell);
-    await this.#store.writeMembership(
+    return this.#store.writeMembership(
       this.scope,
       { group: group.name, actorId: cell.id, nodeId: this.#core.nodeId, count, topics },
       visible,
     );
+  }
+
+  #begin(options: CallOptions | undefined, operation: string): AbortSignal | undefined {
+    this.#checkRunning();
+    return signalOf(options, operation);
   }
 
   #checkRunning(): void {
@@ -166,15 +195,19 @@ export class ClusteredGroups implements ProcessGroups {
   // The view opened, and caught up with the store if it does not show the group `name`
   // — which may have been created on another node a moment ago, its event still on the
   // way — so that a caller told of a group by another node can use it.
-  async #openFor(name: unknown): Promise<void> {
-    await this.#open();
+  async #openFor(name: unknown, signal?: AbortSignal): Promise<void> {
+    await this.#open(signal);
     if (typeof name === "string" && this.#core.index.get(name) === undefined) {
-      await this.#store.catchUp(this.scope);
+      await abortable(this.#store.catchUp(this.scope), signal);
     }
   }
 
   // The scope's view, opened once; a failed opening is tried again by the next call.
-  #open(): Promise<void> {
+  #open(signal?: AbortSignal): Promise<void> {
+    return this.#isOpen ? Promise.resolve() : abortable(this.#opening(), signal);
+  }
+
+  #opening(): Promise<void> {
     this.#opened ??= this.#store.openScope(this.#core).then(
       () => {
         this.#isOpen = true;
@@ -186,4 +219,14 @@ export class ClusteredGroups implements ProcessGroups {
     );
     return this.#opened;
   }
+}
+
+// `work`, or the signal's reason as soon as it aborts (the work itself goes on unheard).
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -17,6 +17,12 @@ export interface RemoteMessage {
   readonly exclude: readonly ActorId[];
 }
 
+/** A message encoded for the wire once, when it is published: its run header and its body. */
+export interface EncodedMessage {
+  readonly header: string;
+  readonly body: string;
+}
+
 export interface Replication {
   /**
    * Resolves once this node holds a current view of the core's scope (awaited before the
@@ -38,8 +44,11 @@ export interface Replication {
    * rejects with JoinNotVisibleError naming those that did not (the write stays).
    */
   writeMembership(scope: Scope, record: MembershipRecord, visible?: boolean): Promise<void>;
-  /** Checks and encodes a message before anything is delivered: PayloadTooLargeError, InvalidArgumentError. */
-  encode(scope: Scope, message: RemoteMessage): string;
+  /**
+   * Checks and encodes a message before anything is delivered: PayloadTooLargeError,
+   * InvalidArgumentError, or BackendUnavailableError when it could not be carried.
+   */
+  encode(scope: Scope, message: RemoteMessage): EncodedMessage;
   /** Carries an encoded message to the other nodes hosting members of the group; fire and forget. */
-  forward(scope: Scope, group: GroupName, encoded: string): void;
+  forward(scope: Scope, group: GroupName, encoded: EncodedMessage): void;
 }

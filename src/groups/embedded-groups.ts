@@ -9,6 +9,7 @@ import { ProcessGroupError, SystemStoppedError } from "../errors.js";
 import type { ActorId, GroupName } from "../names.js";
 import type {
   ActorLike,
+  CallOptions,
   CreateGroupOptions,
   GroupPage,
   JoinOptions,
@@ -18,7 +19,7 @@ import type {
   PublishOptions,
 } from "./process-groups.js";
 import type { PublishResult } from "./publish-result.js";
-import type { ScopeGroups } from "./scope-groups.js";
+import { type ScopeGroups, signalOf } from "./scope-groups.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
 
 /** What a handle asks of the system that made it. */
@@ -58,6 +59,7 @@ export class EmbeddedGroups implements ProcessGroups {
   joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void> {
     try {
       this.#checkRunning();
+      if (options?.signal !== undefined) signalOf(options, "joinGroup");
       this.#core.join(name, actor, options);
       return RESOLVED;
     } catch (error) {
@@ -65,9 +67,10 @@ export class EmbeddedGroups implements ProcessGroups {
     }
   }
 
-  leaveGroup(name: GroupName, actor: ActorLike): Promise<void> {
+  leaveGroup(name: GroupName, actor: ActorLike, options?: CallOptions): Promise<void> {
     try {
       this.#checkRunning();
+      if (options !== undefined) signalOf(options, "leaveGroup");
       this.#core.leave(name, actor);
       return RESOLVED;
     } catch (error) {
@@ -75,21 +78,31 @@ export class EmbeddedGroups implements ProcessGroups {
     }
   }
 
-  getMembers(name: GroupName): Promise<ActorId[]> {
-    return this.#attempt(() => this.#core.members(name));
+  getMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]> {
+    return this.#attempt(() => {
+      signalOf(options, "getMembers");
+      return this.#core.members(name);
+    });
   }
 
-  getLocalMembers(name: GroupName): Promise<ActorId[]> {
-    return this.#attempt(() => this.#core.localMembers(name));
+  getLocalMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]> {
+    return this.#attempt(() => {
+      signalOf(options, "getLocalMembers");
+      return this.#core.localMembers(name);
+    });
   }
 
   listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
-    return this.#attempt(() => this.#core.list(options));
+    return this.#attempt(() => {
+      signalOf(options, "listGroups");
+      return this.#core.list(options);
+    });
   }
 
   publishToGroup(name: GroupName, message: unknown, options?: PublishOptions): Promise<PublishResult> {
     try {
       this.#checkRunning();
+      if (options?.signal !== undefined) signalOf(options, "publishToGroup");
       return Promise.resolve(this.#core.deliver(this.#core.preparePublish(name, message, options), message));
     } catch (error) {
       return Promise.reject(error);

@@ -12,6 +12,8 @@ import type { ProcessGroup } from "./process-groups.js";
 import type { ScopeIndex } from "./scope-index.js";
 
 export interface ListGroupsOptions {
+  /** Abandons the call when aborted (see CallOptions). */
+  readonly signal?: AbortSignal;
   /** A glob over group names: `*` any run of characters, `?` one character. */
   readonly pattern?: string;
   /** Groups per page, 1–1 000. Default: 100. */

@@ -23,12 +23,22 @@ export interface ProcessGroup {
   readonly memberCount: number;
 }
 
-export interface CreateGroupOptions {
+/** What every operation accepts. */
+export interface CallOptions {
+  /**
+   * Abandons the call when aborted: it rejects with the signal's reason. Over Redis a
+   * join or leave that rejects is undone on this node; a create or delete already
+   * sent may still land. (Every call is also bounded by `commandTimeoutMs`.)
+   */
+  readonly signal?: AbortSignal;
+}
+
+export interface CreateGroupOptions extends CallOptions {
   /** Free-form metadata: up to 64 keys of a-z, 0-9, `_.-/`, string values up to 256 characters. */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-export interface JoinOptions {
+export interface JoinOptions extends CallOptions {
   /** Topic patterns to receive (`*` one segment, `#` zero or more). Default: every message. */
   readonly topics?: readonly string[];
   /**
@@ -42,7 +52,7 @@ export interface JoinOptions {
 /** An actor, by handle or (on the node that hosts it) by id. */
 export type ActorLike = ActorRef | ActorId;
 
-export interface PublishOptions {
+export interface PublishOptions extends CallOptions {
   /** A concrete topic (no wildcards); members that joined with topics get it only on a match. */
   readonly topic?: string;
   /** Actors kept out of this publish, typically the sender itself. */
@@ -54,20 +64,20 @@ export interface ProcessGroups {
   /** Creates a group. Rejects with GroupAlreadyExistsError if the name is taken. */
   createGroup(name: GroupName, options?: CreateGroupOptions): Promise<ProcessGroup>;
   /** Deletes a group and every membership in it. Deleting a missing group is not an error. */
-  deleteGroup(name: GroupName): Promise<void>;
+  deleteGroup(name: GroupName, options?: CallOptions): Promise<void>;
   /** The group's metadata and current member count. */
-  getGroup(name: GroupName): Promise<ProcessGroup>;
+  getGroup(name: GroupName, options?: CallOptions): Promise<ProcessGroup>;
   /**
    * Adds one join of a local actor: its join count goes up by one and its topics merge
    * with those it already had (no topics, now or before, means every message).
    */
   joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void>;
   /** Takes one join away; when the count reaches zero the actor is no longer a member. */
-  leaveGroup(name: GroupName, actor: ActorLike): Promise<void>;
+  leaveGroup(name: GroupName, actor: ActorLike, options?: CallOptions): Promise<void>;
   /** Every member's id, on every node, each once however often it joined. */
-  getMembers(name: GroupName): Promise<ActorId[]>;
+  getMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]>;
   /** The members hosted by this node. */
-  getLocalMembers(name: GroupName): Promise<ActorId[]>;
+  getLocalMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]>;
   /** A page of groups in ascending name order, optionally filtered by a glob. */
   listGroups(options?: ListGroupsOptions): Promise<GroupPage>;
   /**

@@ -39,6 +39,7 @@ import { type GroupPage, listPage } from "./listing.js";
 import type { Member } from "./members.js";
 import type {
   ActorLike,
+  CallOptions,
   CreateGroupOptions,
   JoinOptions,
   ListGroupsOptions,
@@ -343,6 +344,17 @@ export function checkOptions(options: unknown, operation: string): void {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new InvalidArgumentError(`${operation} options`, "must be an object");
   }
+}
+
+/** A call's signal, checked: an AbortSignal or none; one already aborted throws its reason. */
+export function signalOf(options: CallOptions | undefined, operation: string): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  checkOptions(options, operation);
+  const signal = options.signal;
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) throw new InvalidArgumentError("signal", "must be an AbortSignal");
+  if (signal.aborted) throw signal.reason;
+  return signal;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -8,14 +8,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { scopeKeys } from "../../src/cluster/redis/keys.js";
+import { crash, inspect, pauseHeartbeat } from "../../src/cluster/redis/test-seams.js";
 import { type ActorSystem, JoinNotVisibleError } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
 import { converged, view } from "../support/cluster-views.js";
 import { freshScope, recorder, until } from "../support/helpers.js";
 import { FAST_CLUSTER, startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
-import { readGroups, readMembers } from "../support/redis-state.js";
+import { readGroups, readMembers, scopeKeys } from "../support/redis-state.js";
 
 const seen: Record<string, string[] | "missing"> = {};
 
@@ -45,7 +45,7 @@ describe("failures over Redis", { skip }, () => {
     await a.groups(scope).joinGroup("g", recorder(a, scope, "alive").ref);
     await converged(redis.url, [...nodes, doomed!], scope, "g", ["alive", "d0", "d1", "d2", "d3", "d4"]);
     const crashedAt = Date.now();
-    clusterBackendOf(doomed!)!.crash();
+    crash(clusterBackendOf(doomed!)!);
     await converged(redis.url, nodes, scope, "g", ["alive"], 20_000);
     const vanishedMs = Date.now() - crashedAt;
     t.diagnostic(
@@ -62,8 +62,8 @@ describe("failures over Redis", { skip }, () => {
     const p = recorder(paused!, scope, "p");
     await paused!.groups(scope).joinGroup("g", p.ref);
     await converged(redis.url, [...nodes, paused!], scope, "g", ["p"]);
-    const before = backend.inspect().incarnation;
-    const resume = backend.pauseHeartbeat();
+    const before = inspect(backend).incarnation;
+    const resume = pauseHeartbeat(backend);
     await converged(redis.url, nodes, scope, "g", [], 20_000);
     // A write of the fenced incarnation is refused; the new incarnation re-asserts it.
     const q = recorder(paused!, scope, "q");
@@ -71,7 +71,7 @@ describe("failures over Redis", { skip }, () => {
     resume();
     await joined;
     await converged(redis.url, [...nodes, paused!], scope, "g", ["p", "q"]);
-    assert.notEqual(backend.inspect().incarnation, before, "a new incarnation");
+    assert.notEqual(inspect(backend).incarnation, before, "a new incarnation");
     await a.groups(scope).publishToGroup("g", "back");
     await until(
       "the members of the returned node to receive again",
@@ -86,10 +86,10 @@ describe("failures over Redis", { skip }, () => {
     await a.groups(scope).createGroup("g");
     await late!.groups(scope).joinGroup("g", recorder(late!, scope, "before").ref);
     await converged(redis.url, [...nodes, late!], scope, "g", ["before"]);
-    clusterBackendOf(late!)!.pauseHeartbeat(); // never resumed: it dies after one more write
+    pauseHeartbeat(clusterBackendOf(late!)!); // never resumed: it dies after one more write
     await converged(redis.url, nodes, scope, "g", [], 20_000);
     await late!.groups(scope).joinGroup("g", recorder(late!, scope, "after").ref);
-    clusterBackendOf(late!)!.crash();
+    crash(clusterBackendOf(late!)!);
     // Were the late write accepted under the dead incarnation, no reaper would ever
     // come for it again; refused, it made a new incarnation, which is reaped in turn.
     await converged(redis.url, nodes, scope, "g", [], 20_000);
@@ -107,7 +107,7 @@ describe("failures over Redis", { skip }, () => {
     await a.groups(scope).createGroup("g");
     await first!.groups(scope).joinGroup("g", recorder(first!, scope, "old").ref);
     await converged(redis.url, [...nodes, first!], scope, "g", ["old"]);
-    clusterBackendOf(first!)!.crash();
+    crash(clusterBackendOf(first!)!);
     const [second] = await startNodes(redis.url, 1, "same");
     // Registration itself purged the old incarnation: Redis has no row of it now.
     await converged(redis.url, nodes, scope, "g", []);
@@ -123,7 +123,7 @@ describe("failures over Redis", { skip }, () => {
     const rb = recorder(b, scope, "rb");
     await b.groups(scope).joinGroup("g", rb.ref);
     await converged(redis.url, nodes, scope, "g", ["rb"]);
-    const resyncsBefore = clusterBackendOf(b)!.inspect().resyncs;
+    const resyncsBefore = inspect(clusterBackendOf(b)!).resyncs;
     const admin = new Redis(redis.url);
     try {
       await admin.client("KILL", "TYPE", "pubsub");
@@ -135,7 +135,7 @@ describe("failures over Redis", { skip }, () => {
     }
     await converged(redis.url, nodes, scope, "g", ["ra0", "ra1", "ra2", "ra3", "ra4", "rb"]);
     await converged(redis.url, nodes, scope, "during", []);
-    await until("b to resync", () => clusterBackendOf(b)!.inspect().resyncs > resyncsBefore);
+    await until("b to resync", () => inspect(clusterBackendOf(b)!).resyncs > resyncsBefore);
     await until("messages to flow again", () => {
       void a.groups(scope).publishToGroup("g", "ping");
       return rb.received.length > 0;
@@ -147,11 +147,7 @@ describe("failures over Redis", { skip }, () => {
     await a.groups(scope).createGroup("g");
     await b.groups(scope).getMembers("g");
     await until("no replica to wait for a grace to end", () =>
-      nodes.every((n) =>
-        clusterBackendOf(n)!
-          .inspect()
-          .scopes.every((s) => s.isCurrent && !s.isProvisional),
-      ),
+      nodes.every((n) => inspect(clusterBackendOf(n)!).scopes.every((s) => s.isCurrent && !s.isProvisional)),
     );
     const keys = scopeKeys(scope);
     const admin = new Redis(redis.url);
@@ -239,7 +235,7 @@ describe("failures over Redis", { skip }, () => {
     await a.groups(scope).createGroup("g");
     await silent!.groups(scope).getMembers("g");
     await joiner!.groups(scope).getMembers("g");
-    clusterBackendOf(silent!)!.crash(); // still a holder until reaped, but never answers
+    crash(clusterBackendOf(silent!)!); // still a holder until reaped, but never answers
     const error = await joiner!
       .groups(scope)
       .joinGroup("g", recorder(joiner!, scope, "j").ref, { visible: "cluster" })
@@ -270,14 +266,14 @@ describe("failures over Redis", { skip }, () => {
     await a.groups(scope).joinGroup("kept", ra.ref);
     await b.groups(scope).joinGroup("kept", rb.ref, { topics: ["x.*"] });
     await converged(redis.url, nodes, scope, "kept", ["ra", "rb"]);
-    const incarnations = nodes.map((n) => clusterBackendOf(n)!.inspect().incarnations);
+    const incarnations = nodes.map((n) => inspect(clusterBackendOf(n)!).incarnations);
     await redis.restart();
     await converged(redis.url, nodes, scope, "kept", ["ra", "rb"], 20_000);
     await converged(redis.url, nodes, scope, "empty", [], 20_000);
     assert.deepEqual(await readGroups(redis.url, scope), ["empty", "kept"]);
     assert.deepEqual((await b.groups(scope).getGroup("kept")).labels, { v: "1" });
     for (const [i, n] of nodes.entries()) {
-      assert.ok(clusterBackendOf(n)!.inspect().incarnations > incarnations[i]!, `${n.nodeId} re-registered`);
+      assert.ok(inspect(clusterBackendOf(n)!).incarnations > incarnations[i]!, `${n.nodeId} re-registered`);
     }
     await until("topics to be kept across the restart", () => {
       void a.groups(scope).publishToGroup("kept", "x", { topic: "x.y" });

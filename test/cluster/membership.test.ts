@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { inspect } from "../../src/cluster/redis/test-seams.js";
 import { ActorSystem, BackendUnavailableError, PayloadTooLargeError } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
 import { converged } from "../support/cluster-views.js";
@@ -69,7 +70,7 @@ describe("three nodes over Redis", { skip }, () => {
     for (const r of rb) await b.groups(scope).joinGroup("news", r.ref);
     await c.groups(scope).joinGroup("news", rc.ref);
     await settle(nodes);
-    const before = nodes.map((n) => clusterBackendOf(n)!.inspect().receivedWireMessages);
+    const before = nodes.map((n) => inspect(clusterBackendOf(n)!).receivedWireMessages);
     const result = await a.groups(scope).publishToGroup("news", { hello: "world" });
     assert.equal(result.localCount, 1);
     assert.equal(result.remoteCount, 4);
@@ -78,7 +79,7 @@ describe("three nodes over Redis", { skip }, () => {
       [ra, ...rb, rc].every((r) => r.received.length === 1),
     );
     for (const r of [ra, ...rb, rc]) assert.deepEqual(r.received, [{ hello: "world" }]);
-    const after = nodes.map((n) => clusterBackendOf(n)!.inspect().receivedWireMessages);
+    const after = nodes.map((n) => inspect(clusterBackendOf(n)!).receivedWireMessages);
     assert.deepEqual(
       after.map((n, i) => n - before[i]!),
       [0, 1, 1],

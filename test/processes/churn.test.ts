@@ -165,6 +165,8 @@ describe("joins racing a delete and re-create of their group", { skip }, () => {
       await c.node("n1").request({ op: "createGroup", scope, group: "g" });
     }
     c.model.set("g", new Map());
+    // The last round's joins may still be on their way: the check below means nothing before they end.
+    await c.node("n2").request({ op: "scheduledSettled" });
     // Whatever each join met, the owner's own view is what its actors hold; all must agree with it.
     await eventually("n2's own view and Redis to agree", async () => {
       const mine = await c.node("n2").request({ op: "localMembers", scope, group: "g" });

@@ -1,12 +1,14 @@
 /**
- * Node crashes, with real processes over a real redis-server (CLUSTER.md cases 1 and 11):
- * a SIGKILLed node's members leave every other view after the timeout, and a node
- * restarted at once under the same id replaces its previous incarnation without waiting
- * for the timeout and without double members.
+ * Node crashes and node ids, with real processes over a real redis-server (CLUSTER.md
+ * cases 1 and 11): a SIGKILLed node's members leave every other view after the
+ * timeout; a node restarted at once under the same id waits out its previous
+ * incarnation's timeout, then replaces it with no double members; and a second live
+ * process with the id of a running node is refused, leaving the first untouched.
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { Cluster, clusterSkipReason, FAST, redisForThisFile } from "../support/cluster-fixture.js";
+import { NodeProcess, RemoteError } from "../support/node-process.js";
 
 const skip = clusterSkipReason();
 const redis = redisForThisFile();
@@ -51,12 +53,10 @@ describe("a crashed node", { skip }, () => {
 });
 
 describe("a node restarted at once with the same nodeId", { skip }, () => {
-  it("replaces its previous incarnation without waiting for the timeout", { timeout: 60_000 }, async (t) => {
-    // A long timeout: were the old incarnation reaped by timeout, this test would time out.
-    const c = await Cluster.start(redis.server.url, ["n1", "n2", "n3"], {
-      heartbeatIntervalMs: 150,
-      nodeTimeoutMs: 20_000,
-    });
+  it("waits out its previous incarnation's timeout, then replaces it: nothing of the old one survives", {
+    timeout: 60_000,
+  }, async (t) => {
+    const c = await Cluster.start(redis.server.url, ["n1", "n2", "n3"]);
     await c.createGroup("n1", "g");
     await c.createGroup("n1", "h");
     await c.spawn("n1", "keep");
@@ -72,17 +72,44 @@ describe("a node restarted at once with the same nodeId", { skip }, () => {
     const restartedAt = Date.now();
     c.forgetNode("n3");
     await c.startNode("n3");
+    t.diagnostic(
+      `the restarted node was up ${Date.now() - restartedAt} ms after the crash (nodeTimeoutMs ${FAST.nodeTimeoutMs})`,
+    );
     // The new incarnation hosts an actor of the same id, in g only, and a new one.
     await c.spawn("n3", "a", "c");
     await c.join("n3", "g", "a");
     await c.join("n3", "g", "c");
     await c.converged(10_000);
-    t.diagnostic(
-      `the old incarnation was replaced everywhere ${Date.now() - restartedAt} ms after the restart`,
-    );
 
     // Leaving once takes a's only join of the new incarnation: the old count of 2 is not carried over.
     await c.leave("n3", "g", "a");
+    await c.converged();
+    await c.stop();
+  });
+});
+
+describe("a second process with the id of a live node", { skip }, () => {
+  it("is refused with NodeIdInUseError, and the live node keeps every membership", {
+    timeout: 60_000,
+  }, async () => {
+    const c = await Cluster.start(redis.server.url, ["n1", "n2"]);
+    await c.createGroup("n1", "g");
+    await c.spawn("n1", "a");
+    await c.join("n1", "g", "a");
+    await c.converged();
+    const refused = await NodeProcess.start({ nodeId: "n1", redis: c.redisUrl, ...FAST }).then(
+      (node) => {
+        node.kill();
+        return null;
+      },
+      (error: unknown) => error,
+    );
+    assert.ok(refused instanceof RemoteError, `the second n1 started: ${String(refused)}`);
+    assert.equal(refused.code, "NODE_ID_IN_USE", refused.message);
+    // The live n1 was never fenced: its membership is where it was, and it still writes.
+    await c.converged();
+    await c.spawn("n1", "b");
+    await c.join("n1", "g", "b");
     await c.converged();
     await c.stop();
   });

@@ -7,7 +7,7 @@
  *
  * Redis itself is the referee. MONITOR shows every script call with the connection that
  * sent it, followed by the commands the script ran, so the test sees which reaper pass
- * flipped the node (the one whose script removed it from `chorus:nodes`) and which node
+ * flipped the node (the one whose script removed it from the `nodes` hash) and which node
  * purged which scope. `CLIENT PAUSE WRITE` holds every script call at Redis's door, which
  * makes the interleaving the test's choice instead of the scheduler's:
  * - held, each survivor's next heartbeat (its reaper pass) waits; once the dead node's
@@ -20,13 +20,12 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { FENCE, HEARTBEATS, NODES, nodeScopes, PURGES, scopeKeys } from "../../src/cluster/redis/keys.js";
 import { PURGE_SCOPE, TICK } from "../../src/cluster/redis/scripts.js";
 import type { Scope } from "../../src/index.js";
 import { Cluster, clusterSkipReason, eventually, redisForThisFile } from "../support/cluster-fixture.js";
 import { freshScope } from "../support/helpers.js";
 import type { NodeProcess } from "../support/node-process.js";
-import { readMembers } from "../support/redis-state.js";
+import { LAYOUT, readMembers, scopeKeys } from "../support/redis-state.js";
 
 const skip = clusterSkipReason();
 const redis = redisForThisFile();
@@ -81,14 +80,16 @@ class CommandLog {
   /** Reaper passes that flipped `node` from alive to dead. */
   flipsOf(node: string): Call[] {
     return this.scriptCalls(TICK.sha).filter((c) =>
-      c.inner.some(([cmd, key, field]) => cmd?.toLowerCase() === "hdel" && key === NODES && field === node),
+      c.inner.some(
+        ([cmd, key, field]) => cmd?.toLowerCase() === "hdel" && key === LAYOUT.nodes && field === node,
+      ),
     );
   }
 
-  /** Purge script calls for `node` (ARGV 1 after the five keys), with the scope they purged. */
+  /** Purge script calls for `node` (ARGV 1 after the six keys), with the scope they purged (ARGV 3). */
   purgesOf(node: string): { source: string; scope: string }[] {
     return this.scriptCalls(PURGE_SCOPE.sha)
-      .filter((c) => c.args[8] === node)
+      .filter((c) => c.args[9] === node)
       .map((c) => ({ source: c.source, scope: c.args[11] ?? "?" }));
   }
 
@@ -153,7 +154,7 @@ async function rowsOf(admin: Redis, scope: Scope, node: string): Promise<string[
       if (field.startsWith(`${node}\n`)) rows.push(`${keys.id} ${group}/${field.replace("\n", ":")}`);
     }
   }
-  if ((await admin.scard(`${keys.nodePrefix}${node}`)) > 0) rows.push(`${keys.id} node set`);
+  if ((await admin.scard(`${keys.nodeRowsPrefix}${node}`)) > 0) rows.push(`${keys.id} node set`);
   if ((await admin.hexists(keys.holders, node)) === 1) rows.push(`${keys.id} holder`);
   return rows;
 }
@@ -201,19 +202,19 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
       await eventually("every replica and Redis to hold every join", () =>
         mismatch(everyNode, [...c.nodes.values()]),
       );
-      assert.equal(await admin.scard(nodeScopes(VICTIM)), SCOPES, "the victim is not in every scope");
+      assert.equal(await admin.scard(LAYOUT.nodeScopes(VICTIM)), SCOPES, "the victim is not in every scope");
 
       // The purge script may not have run yet: loaded now, every call to it (and to the
       // heartbeat) is an EVALSHA that MONITOR names, never a NOSCRIPT and an EVAL.
       for (const script of [PURGE_SCOPE, TICK]) await admin.script("LOAD", script.lua);
       const log = await CommandLog.start(redis.server.url);
       logs.push(log);
-      const incarnation = await admin.hget(NODES, VICTIM);
+      const incarnation = await admin.hget(LAYOUT.nodes, VICTIM);
       assert.ok(incarnation !== null, "the victim is not registered");
       const entry = `${VICTIM}\n${incarnation}`;
 
       await c.node(VICTIM).crash();
-      const lastBeat = Number(await admin.zscore(HEARTBEATS, VICTIM));
+      const lastBeat = Number(await admin.zscore(LAYOUT.heartbeats, VICTIM));
       const deadline = lastBeat + TIMINGS.nodeTimeoutMs;
 
       // Hold every reaper pass shortly before the victim's deadline...
@@ -228,7 +229,11 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
         await admin.call("CLIENT", "PAUSE", "30000", "WRITE");
         heldSinceMs = await redisNowMs(admin);
         assert.ok(heldSinceMs < deadline, "the reaper passes were held after the victim's deadline");
-        assert.equal(await admin.hget(NODES, VICTIM), incarnation, "the victim was reaped before the hold");
+        assert.equal(
+          await admin.hget(LAYOUT.nodes, VICTIM),
+          incarnation,
+          "the victim was reaped before the hold",
+        );
         // ...until each survivor has sent one (its heartbeat connection waits at the door)...
         await eventually("every survivor's reaper pass to be held", async () => {
           for (const id of SURVIVORS) if (!(await isHeld(admin, id, "heartbeat"))) return `${id}'s is not`;
@@ -262,9 +267,8 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
         `${passes.length} reaper passes ran after the deadline (by ${passes.map((p) => addrs.get(p.source))}); ${flipper} flipped ${VICTIM}`,
       );
       // What the flip recorded: dead (fence at its incarnation, not alive) and a purge pending.
-      assert.equal(await admin.hget(NODES, VICTIM), null);
-      assert.equal(await admin.hget(FENCE, VICTIM), incarnation);
-      assert.deepEqual(await admin.smembers(PURGES), [entry]);
+      assert.equal(await admin.hget(LAYOUT.nodes, VICTIM), null);
+      assert.deepEqual(await admin.smembers(LAYOUT.purges), [entry]);
 
       // Let the flipper run until one of its purge scripts has run; then kill it.
       const purger = c.node(flipper);
@@ -304,7 +308,11 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
         SCOPES - 1,
         `rows of ${VICTIM} left after the kill: ${left.join(", ")}`,
       );
-      assert.deepEqual(await admin.smembers(PURGES), [entry], "the pending purge was lost with its purger");
+      assert.deepEqual(
+        await admin.smembers(LAYOUT.purges),
+        [entry],
+        "the pending purge was lost with its purger",
+      );
       t.diagnostic(
         `${flipper} killed after purging ${purgedScopes[0]}; ${left.length} rows of ${VICTIM} left`,
       );
@@ -316,12 +324,12 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
       await eventually(
         `no row of ${VICTIM} or ${flipper} in Redis or a replica, every finisher's row kept`,
         async () => {
-          const pending = await admin.smembers(PURGES);
+          const pending = await admin.smembers(LAYOUT.purges);
           if (pending.length > 0) return `purges pending: ${pending.map((p) => p.replace("\n", "@"))}`;
           for (const dead of [VICTIM, flipper]) {
             const rows = (await Promise.all(scopes.map((scope) => rowsOf(admin, scope, dead)))).flat();
             if (rows.length > 0) return `rows of ${dead} left: ${rows.join(", ")}`;
-            if ((await admin.exists(nodeScopes(dead))) === 1) return `${nodeScopes(dead)} left`;
+            if ((await admin.exists(LAYOUT.nodeScopes(dead))) === 1) return `${LAYOUT.nodeScopes(dead)} left`;
           }
           return mismatch(finishers, viewers);
         },

@@ -31,6 +31,8 @@ const events: EventRecord[] = [];
 const actors = new Map<string, ActorRef>(); // `${tenant}/${actorId}` → ref
 const watched = new Set<string>(); // tenants whose scope watch runs
 const timers = new Set<NodeJS.Timeout>();
+// Every join scheduled by joinLater, settled or not: a test can wait for all of them.
+const scheduled: Promise<unknown>[] = [];
 const stopWatches = new AbortController();
 let system: ActorSystem;
 
@@ -178,22 +180,29 @@ async function run(command: Command): Promise<Results[Command["op"]]> {
     case "joinLater": {
       const { scope, group, actorId, delayMs } = command;
       const ref = actor(scope, actorId);
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        groupsOf(scope)
-          .joinGroup(group, ref)
-          .catch((error: unknown) => {
-            events.push({
-              tenantId: scope.tenantId,
-              type: "deleted",
-              group: `!join-failed: ${toWire(error).message}`,
-              atMs: Date.now(),
-            });
-          });
-      }, delayMs);
-      timers.add(timer);
+      const joined = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          groupsOf(scope)
+            .joinGroup(group, ref)
+            .catch((error: unknown) => {
+              events.push({
+                tenantId: scope.tenantId,
+                type: "deleted",
+                group: `!join-failed: ${toWire(error).message}`,
+                atMs: Date.now(),
+              });
+            })
+            .finally(resolve);
+        }, delayMs);
+        timers.add(timer);
+      });
+      scheduled.push(joined);
       return null;
     }
+    case "scheduledSettled":
+      await Promise.all(scheduled);
+      return null;
     case "leave":
       await groupsOf(command.scope).leaveGroup(command.group, command.actorId);
       return null;

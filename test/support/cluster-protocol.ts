@@ -77,6 +77,8 @@ export type Command =
       readonly actorId: string;
       readonly delayMs: number;
     } & Scoped)
+  /** Resolves once every join scheduled by `joinLater` so far has run and settled. */
+  | { readonly op: "scheduledSettled" }
   | ({ readonly op: "leave"; readonly group: string; readonly actorId: string } & Scoped)
   | ({
       readonly op: "publish";
@@ -122,6 +124,7 @@ export interface Results {
   deleteGroup: null;
   join: null;
   joinLater: null;
+  scheduledSettled: null;
   leave: null;
   publish: PublishSummary;
   publishMany: { readonly recipients: readonly string[] };

@@ -3,6 +3,8 @@
  * process, each a node with short timings, and a settle barrier that waits until every
  * node's replicas are current and at Redis's sequence number.
  */
+
+import { isSettled, messageBarrier } from "../../src/cluster/redis/test-seams.js";
 import { ActorSystem } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
 
@@ -35,11 +37,11 @@ export async function settle(nodes: readonly ActorSystem[], timeoutMs = 10_000):
   const deadline = Date.now() + timeoutMs;
   const live = () => nodes.filter((n) => !n.isStopped).map((n) => clusterBackendOf(n));
   for (;;) {
-    const states = await Promise.all(live().map((b) => b?.isSettled() ?? true));
+    const states = await Promise.all(live().map((b) => (b === undefined ? true : isSettled(b))));
     if (states.every(Boolean)) break;
     if (Date.now() > deadline) throw new Error(`the cluster did not settle within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const barriers = await Promise.all(live().map((b) => b?.messageBarrier() ?? true));
+  const barriers = await Promise.all(live().map((b) => (b === undefined ? true : messageBarrier(b))));
   if (!barriers.every(Boolean)) throw new Error("a node's message barrier did not come back");
 }

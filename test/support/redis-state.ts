@@ -4,8 +4,16 @@
  * src/cluster/redis/keys.ts and uses its own short-lived connection.
  */
 import { Redis } from "ioredis";
-import { scopeKeys } from "../../src/cluster/redis/keys.js";
+import { KeyLayout, type ScopeKeys } from "../../src/cluster/redis/keys.js";
 import type { Scope } from "../../src/index.js";
+
+/** The key layout of the default deployment (prefix `chorus`, database 0). */
+export const LAYOUT = new KeyLayout("chorus", 0);
+
+/** A scope's keys in the default deployment. */
+export function scopeKeys(scope: Scope): ScopeKeys {
+  return LAYOUT.scope(`${scope.tenantId}/${scope.namespace}`);
+}
 
 /** Runs `read` on a short-lived connection to the redis-server at `url`, closed afterwards. */
 export async function withRedis<T>(url: string, read: (redis: Redis) => Promise<T>): Promise<T> {

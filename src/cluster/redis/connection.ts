@@ -1,36 +1,26 @@
 /**
- * Named Redis connections and script calls. Every connection is named
- * `chorus:<node>:<role>` (CLIENT SETNAME) so an operator can tell them apart in
- * CLIENT LIST, and reconnects with a capped backoff. Scripts are called by SHA and
- * loaded on NOSCRIPT (after a Redis restart the script cache is empty).
+ * Named Redis connections and the reading of replies. Every connection is named
+ * `<prefix>:<node>:<role>` (CLIENT SETNAME) so an operator can tell them apart in
+ * CLIENT LIST, and reconnects with a capped backoff. The client's own queueing,
+ * re-sending and re-subscribing are off: the command link (link.ts) and the
+ * subscribers (subscriber.ts) decide what happens to work across a reconnect.
  */
-import { Redis, type RedisOptions } from "ioredis";
-import type { Script } from "./scripts.js";
+import { Redis } from "ioredis";
 
 export type Role = "cmd" | "events" | "messages" | "heartbeat";
 
-export function connect(url: string, nodeId: string, role: Role, extra: RedisOptions = {}): Redis {
+export function connect(url: string, prefix: string, nodeId: string, role: Role): Redis {
   return new Redis(url, {
-    connectionName: `chorus:${nodeId}:${role}`,
+    connectionName: `${prefix}:${nodeId}:${role}`,
     lazyConnect: true,
-    maxRetriesPerRequest: null,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    autoResubscribe: false,
+    // With nothing re-sent, a command on its way when the connection drops is rejected
+    // at once, not left unsettled.
+    maxRetriesPerRequest: 0,
     retryStrategy: (times) => Math.min(25 * 2 ** Math.min(times, 6), 1_000),
-    ...extra,
   });
-}
-
-export async function run(
-  conn: Redis,
-  script: Script,
-  keys: readonly string[],
-  args: readonly (string | number)[],
-): Promise<unknown> {
-  try {
-    return await conn.evalsha(script.sha, script.keys, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    return conn.eval(script.lua, script.keys, ...keys, ...args);
-  }
 }
 
 /** A script reply read as a list; anything else is a protocol error. */

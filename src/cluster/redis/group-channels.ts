@@ -1,60 +1,71 @@
 /**
- * GroupChannels: which group message channels this node subscribes to. A node listens
- * to a group's channel exactly while it hosts a member of the group; the first local
- * join waits for Redis to confirm the SUBSCRIBE, so a publish made anywhere after the
- * join resolves reaches it. SUBSCRIBE and UNSUBSCRIBE go out on one connection in call
- * order, so a leave followed at once by a join ends subscribed.
+ * GroupChannels: the group message channels this node listens to, and what each is
+ * for. A node listens to a group's channel exactly while it hosts a member of the
+ * group; the first local join waits until Redis has confirmed the SUBSCRIBE, so a
+ * publish made anywhere after the join resolves reaches it. The table also routes what
+ * arrives: a channel names its scope's view and its group, so nothing is parsed out of
+ * channel names.
  */
-import type { Redis } from "ioredis";
+import type { ScopeReplica } from "./replica.js";
+import type { Subscriber } from "./subscriber.js";
+
+/** Where a group channel's messages go. */
+export interface ChannelRoute {
+  readonly replica: ScopeReplica;
+  readonly group: string;
+  // The local actors that are members; the channel is held while there is one.
+  readonly actors: Set<string>;
+  // The last batch number seen per sender stream (`sender stream`): duplicates and order.
+  readonly streams: Map<string, number>;
+}
 
 export class GroupChannels {
-  // channel → ids of the local actors that are members; subscribed while non-empty.
-  readonly #local = new Map<string, Set<string>>();
-  // channel → its SUBSCRIBE, until Redis confirms it.
-  readonly #pending = new Map<string, Promise<void>>();
+  readonly #routes = new Map<string, ChannelRoute>();
 
-  constructor(
-    readonly connection: Redis,
-    readonly report: (error: unknown) => void,
-  ) {}
+  constructor(readonly subscriber: Subscriber) {}
 
-  get size(): number {
-    return this.#local.size;
+  route(channel: string): ChannelRoute | undefined {
+    return this.#routes.get(channel);
   }
 
   /** A local actor is a member now; resolves once the node is subscribed. */
-  add(channel: string, actorId: string): Promise<void> {
-    let actors = this.#local.get(channel);
-    if (actors === undefined) {
-      this.#local.set(channel, (actors = new Set()));
-      const subscribing = this.connection.subscribe(channel).then(
-        () => {
-          if (this.#pending.get(channel) === subscribing) this.#pending.delete(channel);
-        },
-        (error: unknown) => {
-          // Not subscribed: forget the channel so the next join subscribes again.
-          if (this.#local.get(channel) === actors) this.#local.delete(channel);
-          this.#pending.delete(channel);
-          throw error;
-        },
-      );
-      this.#pending.set(channel, subscribing);
+  add(replica: ScopeReplica, group: string, actorId: string): Promise<void> {
+    const channel = replica.keys.groupChannelPrefix + group;
+    let route = this.#routes.get(channel);
+    if (route === undefined) {
+      route = { replica, group, actors: new Set(), streams: new Map() };
+      this.#routes.set(channel, route);
     }
-    actors.add(actorId);
-    return this.#pending.get(channel) ?? Promise.resolve();
+    route.actors.add(actorId);
+    return this.subscriber.add(channel);
   }
 
   /** A local actor is no longer a member; the last one out unsubscribes. */
-  remove(channel: string, actorId: string): void {
-    const actors = this.#local.get(channel);
-    if (actors === undefined || !actors.delete(actorId) || actors.size > 0) return;
-    this.drop(channel);
+  remove(replica: ScopeReplica, group: string, actorId: string): void {
+    const channel = replica.keys.groupChannelPrefix + group;
+    const route = this.#routes.get(channel);
+    if (route === undefined || !route.actors.delete(actorId) || route.actors.size > 0) return;
+    this.drop(replica, group);
+  }
+
+  /**
+   * The group is deleted but its last messages may still come: the channel stays,
+   * holding no member, until `dropIfIdle`.
+   */
+  retire(replica: ScopeReplica, group: string): void {
+    this.#routes.get(replica.keys.groupChannelPrefix + group)?.actors.clear();
+  }
+
+  /** The deleted group's stream ended: the channel goes unless a new member joined meanwhile. */
+  dropIfIdle(replica: ScopeReplica, group: string): void {
+    if (this.#routes.get(replica.keys.groupChannelPrefix + group)?.actors.size === 0)
+      this.drop(replica, group);
   }
 
   /** The group is gone (deleted, or re-created without these members). */
-  drop(channel: string): void {
-    if (!this.#local.delete(channel)) return;
-    this.#pending.delete(channel);
-    this.connection.unsubscribe(channel).catch(this.report);
+  drop(replica: ScopeReplica, group: string): void {
+    const channel = replica.keys.groupChannelPrefix + group;
+    if (!this.#routes.delete(channel)) return;
+    this.subscriber.remove(channel);
   }
 }

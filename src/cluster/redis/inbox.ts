@@ -2,79 +2,91 @@
  * Inbox: what arrives on a node's messages connection, which subscribes to the group
  * channels of its local members and to its own barrier channel.
  *
- * - A batch from another node (outbox.ts) is handed to the registry, which applies
- *   topic filters and `exclude` and enqueues into local mailboxes; this node's own
- *   batches (echoed by Redis because it listens too) are dropped: they were delivered
- *   locally when published.
- * - A seal (`!\n<group epoch>`, sent by the delete script) marks the point in the
- *   group's stream after which nothing may be delivered to the deleted group.
+ * - A batch from another node is checked against its sender's stream on that channel:
+ *   a number already seen is a duplicate and dropped, a number past the next is
+ *   counted as a gap (messages lost on the way); then its runs are handed to the
+ *   scope's core, which applies topic filters and `exclude` and enqueues into local
+ *   mailboxes. This node's own batches, echoed by Redis because it listens too, are
+ *   dropped: they were delivered locally when published.
+ * - A seal marks the point in a group's stream after which nothing may be delivered to
+ *   the deleted group (seals.ts).
  * - A barrier token, published by this node, proves that everything Redis had taken
  *   for this connection before it has been handed over (a test barrier).
  */
-import type { Redis } from "ioredis";
 import { deliverRun } from "../../groups/remote-changes.js";
-import { barrierChannel } from "./keys.js";
-import { decodeBatch } from "./outbox.js";
-import type { ScopeReplica } from "./replica.js";
+import type { ChannelRoute, GroupChannels } from "./group-channels.js";
+import { decodeBatchHead, decodeRuns, decodeSeal } from "./wire.js";
 
-export interface InboxHost {
-  readonly nodeId: string;
-  readonly replicas: ReadonlyMap<string, ScopeReplica>;
-  readonly report: (error: unknown) => void;
+export interface InboxStats {
+  /** Batches received from other nodes and delivered. */
+  received: number;
+  /** Batches dropped as already seen. */
+  duplicates: number;
+  /** Batches that never arrived, by the gaps in their senders' numbering. */
+  missing: number;
 }
 
 export class Inbox {
-  /** Batches received from other nodes. */
-  received = 0;
+  readonly stats: InboxStats = { received: 0, duplicates: 0, missing: 0 };
   readonly #barriers = new Map<string, () => void>();
 
   constructor(
-    readonly host: InboxHost,
-    readonly publisher: Redis,
+    readonly nodeId: string,
+    readonly barrierChannel: string,
+    readonly channels: GroupChannels,
+    readonly report: (error: unknown) => void,
   ) {}
 
   /** A message on the messages connection: a barrier, a seal, or a batch for local members. */
   onMessage(channel: string, raw: string): void {
     try {
-      if (channel === barrierChannel(this.host.nodeId)) {
+      if (channel === this.barrierChannel) {
         this.#barriers.get(raw)?.();
         return;
       }
-      if (raw.startsWith("!\n")) {
-        this.#onSeal(channel, raw.slice(2));
+      const route = this.channels.route(channel);
+      if (route === undefined) return; // unsubscribed meanwhile
+      const seal = decodeSeal(raw);
+      if (seal !== null) {
+        const isDeleted = route.replica.groups.get(route.group)?.epoch !== seal; // the event came first
+        if (route.replica.seals.sealed(route.group, isDeleted))
+          this.channels.dropIfIdle(route.replica, route.group);
         return;
       }
-      const batch = decodeBatch(raw, this.host.nodeId);
-      if (batch.length > 0) this.received++;
-      for (const { scopeId, run } of batch) {
-        const replica = this.host.replicas.get(scopeId);
-        if (replica === undefined) continue;
-        const shown = replica.core.index.get(run.group);
-        const target = replica.seals.target(run.group, shown);
-        if (target != null) deliverRun(replica.core, run, target === shown ? undefined : target);
-      }
+      this.#onBatch(route, raw);
     } catch (error) {
-      this.host.report(error);
+      this.report(error);
     }
   }
 
-  // A group's seal: `chorus:{<scope>}:g:<group>` carried `!\n<epoch of the deleted group>`.
-  #onSeal(channel: string, epoch: string): void {
-    const open = channel.indexOf("{");
-    const close = channel.indexOf("}:g:");
-    const replica = this.host.replicas.get(channel.slice(open + 1, close));
-    if (replica === undefined) return;
-    const group = channel.slice(close + 4);
-    const isDeleted = replica.groups.get(group)?.epoch !== epoch; // the event came first
-    replica.seals.sealed(group, isDeleted);
+  #onBatch(route: ChannelRoute, raw: string): void {
+    const head = decodeBatchHead(raw);
+    if (head === null || head.sender === this.nodeId) return;
+    const stream = `${head.sender} ${head.stream}`;
+    const last = route.streams.get(stream);
+    if (last !== undefined) {
+      if (head.seq <= last) {
+        this.stats.duplicates++;
+        return;
+      }
+      this.stats.missing += head.seq - last - 1;
+    }
+    route.streams.set(stream, head.seq);
+    this.stats.received++;
+    const { replica, group } = route;
+    for (const run of decodeRuns(raw, head, group)) {
+      const shown = replica.core.index.get(group);
+      const target = replica.seals.target(group, shown);
+      if (target != null) deliverRun(replica.core, run, target === shown ? undefined : target);
+    }
   }
 
   /**
    * Resolves true once every message Redis had taken for this node's group channels
-   * before the call has been handed to the local members (a barrier for tests: call it
-   * after every publishing node's `isSettled` has answered). False after `timeoutMs`.
+   * before the call has been handed to the local members; false after `timeoutMs`.
+   * `publish` sends the token on the barrier channel.
    */
-  async barrier(timeoutMs: number): Promise<boolean> {
+  async barrier(timeoutMs: number, publish: (token: string) => Promise<unknown>): Promise<boolean> {
     const token = `${Date.now()}-${Math.random()}`;
     let timer: NodeJS.Timeout | undefined;
     const arrived = new Promise<boolean>((resolve) => {
@@ -82,7 +94,7 @@ export class Inbox {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
     try {
-      await this.publisher.publish(barrierChannel(this.host.nodeId), token);
+      await publish(token);
       return await arrived;
     } finally {
       clearTimeout(timer);

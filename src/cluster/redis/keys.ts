@@ -1,69 +1,108 @@
 /**
- * The Redis key and channel layout of a Chorus cluster, in one place.
+ * Every Redis key and channel name of a deployment, in one place; the Lua scripts are
+ * given theirs as arguments and spell none of their own.
  *
- * Per scope `S` (`tenant/namespace`), every key carries the hash tag `{S}` so one
- * script can touch all of a scope's keys:
- *   chorus:{S}:meta        hash  epoch (new whenever the scope's keys are created), seq
- *   chorus:{S}:groups      hash  group → "epoch\ncreatedAtMs\nlabelsJson"
- *   chorus:{S}:m:<group>   hash  "node\nactor" → "incarnation\ncount\ntopic,topic" (a delete is O(members))
- *   chorus:{S}:node:<n>    set   "group\nactor" of each row node n owns (a purge is O(its rows))
- *   chorus:{S}:holders     hash  node → incarnation of each replica holder (join visibility)
- *   chorus:{S}:asserted    hash  node → incarnation that last re-asserted its slice here
- *   chorus:{S}:events      channel of the scope's change events, each with its seq
- *   chorus:{S}:g:<group>   channel of the group's messages (subscribed by nodes hosting a member)
- * Cluster-wide (a single Redis primary; the scripts read these beside a scope's keys):
- *   chorus:nodes           hash  node → incarnation, present while the node is alive
- *   chorus:hb              zset  node → last heartbeat, Redis TIME in ms
- *   chorus:fence           hash  node → highest incarnation declared dead
- *   chorus:purges          set   "node\nincarnation" purges still to finish
- *   chorus:node-scopes:<n> set   scopes where node n has rows or holds a replica
- *   chorus:store           string a token made when the store was (re)born: gone = data lost
- *   chorus:grace           string Redis ms before which nobody is reaped
- *   chorus:reaped-at       string Redis ms of the last reaper run (a gap = a stall)
- *   chorus:node:<n>:ctl    channel acks and probes for node n (on the events connection)
- *   chorus:node:<n>:barrier channel a node's message barrier (on the messages connection)
+ * A deployment is a prefix (default `chorus`) on one Redis database: two deployments
+ * with different prefixes share nothing, and since pub/sub ignores the database
+ * number, channel names carry it too. Per scope `S` (`tenant/namespace`), keys carry the
+ * hash tag `{S}` so one script can touch all of them:
+ *   P:{S}:meta           hash   epoch (new whenever the scope's keys are created), seq
+ *   P:{S}:groups         hash   group → "epoch\ncreatedAtMs\nlabelsJson"
+ *   P:{S}:m:<group>      hash   "node\nactor" → "incarnation\ncount\ntopic,topic"
+ *   P:{S}:node:<n>       set    "group\nactor" of each row node n owns (a purge is O(its rows))
+ *   P:{S}:holders        hash   node → incarnation of each view holder (join visibility)
+ *   P:{S}:asserted       hash   node → incarnation that last re-asserted its slice here
+ *   P:D:{S}:events       channel the scope's change events, each with its seq
+ *   P:D:{S}:g:<group>    channel the group's messages (subscribed by nodes hosting a member)
+ * Cluster-wide:
+ *   P:nodes              hash   node → incarnation, present while the node is alive
+ *   P:hb                 zset   node → last heartbeat, Redis TIME in ms
+ *   P:purges             set    "node\nincarnation" purges still to finish
+ *   P:node-scopes:<n>    set    scopes where node n has rows or holds a view
+ *   P:store              string a token made when the store was (re)born: gone = data lost
+ *   P:grace              string Redis ms before which nobody is reaped
+ *   P:reaped-at          string Redis ms of the last reaper run (a gap = a stall)
+ *   P:D:node:<n>:ctl     channel acks and probes for node n (on the events connection)
+ *   P:D:node:<n>:barrier channel node n's message barrier (on the messages connection)
+ * (P is the prefix, D the database number.)
  */
-import type { Scope } from "../../errors.js";
-import { scopeKey } from "../../names.js";
 
-export const NODES = "chorus:nodes";
-export const HEARTBEATS = "chorus:hb";
-export const FENCE = "chorus:fence";
-export const PURGES = "chorus:purges";
-export const STORE = "chorus:store";
-export const GRACE = "chorus:grace";
-export const REAPED_AT = "chorus:reaped-at";
-
-export const nodeScopes = (node: string): string => `chorus:node-scopes:${node}`;
-export const ctlChannel = (node: string): string => `chorus:node:${node}:ctl`;
-export const barrierChannel = (node: string): string => `chorus:node:${node}:barrier`;
-
-/** The keys of one scope, in the order every scope script receives them. */
+/** The keys and channels of one scope, and the prefixes its scripts append names to. */
 export interface ScopeKeys {
   readonly id: string;
   readonly meta: string;
   readonly groups: string;
+  readonly holders: string;
+  readonly asserted: string;
   /** The prefix of the per-group member hashes: append the group name. */
   readonly membersPrefix: string;
-  readonly holders: string;
+  /** The prefix of the per-node row sets: append the node id. */
+  readonly nodeRowsPrefix: string;
   readonly events: string;
   /** The prefix of the per-group message channels: append the group name. */
   readonly groupChannelPrefix: string;
-  /** The prefix of the per-node sets: append the node id. */
-  readonly nodePrefix: string;
 }
 
-export function scopeKeys(scope: Scope | string): ScopeKeys {
-  const id = typeof scope === "string" ? scope : scopeKey(scope);
-  const base = `chorus:{${id}}`;
-  return {
-    id,
-    meta: `${base}:meta`,
-    groups: `${base}:groups`,
-    membersPrefix: `${base}:m:`,
-    holders: `${base}:holders`,
-    events: `${base}:events`,
-    groupChannelPrefix: `${base}:g:`,
-    nodePrefix: `${base}:node:`,
-  };
+const PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** True for a prefix of 1–64 letters, digits and `_.-` (no `{`, `}` or `:`, which shape keys). */
+export function isValidPrefix(prefix: unknown): prefix is string {
+  return typeof prefix === "string" && PREFIX.test(prefix);
+}
+
+export class KeyLayout {
+  readonly nodes: string;
+  readonly heartbeats: string;
+  readonly purges: string;
+  readonly store: string;
+  readonly grace: string;
+  readonly reapedAt: string;
+  /** The cluster-wide keys, in the order the cluster scripts receive them. */
+  readonly clusterKeys: readonly string[];
+  readonly #channels: string;
+
+  constructor(
+    readonly prefix: string,
+    readonly db: number,
+  ) {
+    this.nodes = `${prefix}:nodes`;
+    this.heartbeats = `${prefix}:hb`;
+    this.purges = `${prefix}:purges`;
+    this.store = `${prefix}:store`;
+    this.grace = `${prefix}:grace`;
+    this.reapedAt = `${prefix}:reaped-at`;
+    this.clusterKeys = [this.nodes, this.heartbeats, this.purges, this.store, this.grace, this.reapedAt];
+    this.#channels = `${prefix}:${db}`;
+  }
+
+  /** Scopes where node `node` has rows or holds a view. */
+  nodeScopes(node: string): string {
+    return `${this.prefix}:node-scopes:${node}`;
+  }
+
+  /** Node `node`'s control channel: acks, probes, self-probes. */
+  ctl(node: string): string {
+    return `${this.#channels}:node:${node}:ctl`;
+  }
+
+  /** Node `node`'s message barrier channel. */
+  barrier(node: string): string {
+    return `${this.#channels}:node:${node}:barrier`;
+  }
+
+  scope(scopeId: string): ScopeKeys {
+    const base = `${this.prefix}:{${scopeId}}:`;
+    const channels = `${this.#channels}:{${scopeId}}:`;
+    return {
+      id: scopeId,
+      meta: `${base}meta`,
+      groups: `${base}groups`,
+      holders: `${base}holders`,
+      asserted: `${base}asserted`,
+      membersPrefix: `${base}m:`,
+      nodeRowsPrefix: `${base}node:`,
+      events: `${channels}events`,
+      groupChannelPrefix: `${channels}g:`,
+    };
+  }
 }

@@ -1,186 +1,211 @@
 /**
- * RedisBackend: the multi-node backend. Each node owns the memberships of the actors
- * it hosts (the `pg` model) and states them absolutely in Redis through one Lua script
- * per change (scripts.ts); Redis orders each scope's changes with a sequence number;
- * every node keeps a replica of the scopes it touches (replica.ts), so reads and the
- * recipients of a publish need no round trip; messages travel on one channel per
- * group, the publishes of one turn of the event loop coalesced (outbox.ts, inbox.ts).
+ * RedisBackend: the multi-node store, put together. Each node owns the memberships of
+ * the actors it hosts (the `pg` model) and states them absolutely in Redis, one Lua
+ * script per change (scripts.ts); Redis orders each scope's changes with a sequence
+ * number; every node keeps a view of the scopes it touches (replica.ts), so reads and
+ * the recipients of a publish need no round trip; messages travel on one channel per
+ * group (outbox.ts, inbox.ts).
  *
- * Liveness: every node heartbeats into a sorted set with Redis's clock and reaps
- * (liveness.ts). A node that finds itself fenced or the store emptied registers a new
- * incarnation, re-asserts its slice of every scope and resyncs its replicas.
+ * Four connections, each named `<prefix>:<node>:<role>`: `cmd`, the command link
+ * (link.ts: every write and read, in order, and recovery after any fault), `events`
+ * (scope change events and this node's control channel) and `messages` (the group
+ * channels of its members) — separate, so a message flood that trips Redis's pub/sub
+ * output limit cannot cut membership events — and `heartbeat` (liveness.ts).
  *
- * Four connections, each named `chorus:<node>:<role>`: `cmd` (scripts, snapshots and
- * outgoing messages: one connection, and the outbox flushed before every script, so
- * Redis sees this node's publishes and changes in the order they were made),
- * `events` (scope change events and this node's control channel), `messages` (the
- * group channels of its members) — separate, so a message flood that trips Redis's
- * pub/sub output limit cannot cut membership events — and `heartbeat`, whose offline
- * queue is off so a stale heartbeat is never replayed.
- *
- * Background failures never throw into the caller: they go to `onError` and count in
- * `inspect().errors`.
+ * After any fault the node recovers before the link opens again: it checks it is
+ * still registered (else registers a new incarnation), re-asserts its slice of every
+ * scope — re-creating the groups it knows if Redis lost its data — and then resyncs
+ * every view. `status` says whether all of that currently holds.
  */
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import type { ErrorLog } from "../../error-log.js";
 import {
   BackendUnavailableError,
   GroupAlreadyExistsError,
   GroupNotFoundError,
+  NodeIdInUseError,
   type Scope,
+  SystemStoppedError,
 } from "../../errors.js";
 import { type GroupRecord, localMemberships, type MembershipRecord } from "../../groups/remote-changes.js";
 import type { ScopeGroups } from "../../groups/scope-groups.js";
-import { type NodeId, scopeKey } from "../../names.js";
+import type { NodeId } from "../../names.js";
+import type { StatusBoard } from "../../status.js";
 import type { RemoteMessage, Replication } from "../replication.js";
-import { connect, list, pairs, run, text } from "./connection.js";
+import { connect, list, pairs, text } from "./connection.js";
 import { Control } from "./control.js";
 import { GroupChannels } from "./group-channels.js";
 import { Inbox } from "./inbox.js";
-import {
-  barrierChannel,
-  ctlChannel,
-  GRACE,
-  NODES,
-  nodeScopes,
-  type ScopeKeys,
-  STORE,
-  scopeKeys,
-} from "./keys.js";
+import { KeyLayout, type ScopeKeys } from "./keys.js";
+import { type CallOptions, COVERED, CommandLink } from "./link.js";
 import { Liveness } from "./liveness.js";
-import type { ClusterInspection, RedisClusterOptions } from "./options.js";
+import type { ClusterSettings } from "./options.js";
 import { Outbox } from "./outbox.js";
-import { parseEvent, ScopeReplica, type Snapshot } from "./replica.js";
-import {
-  ASSERT_SLICE,
-  CREATE_GROUP,
-  DELETE_GROUP,
-  type Script,
-  SNAPSHOT,
-  WRITE_MEMBERSHIP,
-} from "./scripts.js";
+import { ScopeReplica, type Snapshot } from "./replica.js";
+import { ASSERT_SLICE, CREATE_GROUP, DELETE_GROUP, SNAPSHOT, WRITE_MEMBERSHIP } from "./scripts.js";
 import { parseSnapshot } from "./snapshot.js";
-
-export type { ClusterInspection, RedisClusterOptions };
+import { Subscriber } from "./subscriber.js";
+import { decodeEvent, type Encoded, encodeMessage } from "./wire.js";
 
 // How long a catch-up waits for the scope's events before reading a snapshot instead.
 const CATCH_UP_WAIT_MS = 250;
 
 export class RedisBackend implements Replication {
   readonly nodeId: NodeId;
-  readonly heartbeatIntervalMs: number;
-  readonly nodeTimeoutMs: number;
-  readonly #visibilityTimeoutMs: number;
-  readonly #onError: ((error: Error) => void) | undefined;
-  readonly cmd: Redis;
-  readonly #events: Redis;
-  readonly #messages: Redis;
+  readonly settings: ClusterSettings;
+  readonly keys: KeyLayout;
+  readonly link: CommandLink;
   readonly heartbeat: Redis;
-  readonly #outbox: Outbox;
-  readonly #channels: GroupChannels;
-  readonly #control: Control;
+  readonly events: Subscriber;
+  readonly messages: Subscriber;
   readonly liveness: Liveness;
+  readonly control: Control;
+  readonly channels: GroupChannels;
+  readonly inbox: Inbox;
+  readonly outbox: Outbox;
   readonly replicas = new Map<string, ScopeReplica>();
+  readonly errors: ErrorLog;
+  readonly #status: StatusBoard;
+  readonly #byEventsChannel = new Map<string, ScopeReplica>();
   readonly #opening = new Map<string, Promise<void>>();
-  readonly #byChannel = new Map<string, ScopeReplica>();
-  readonly #url: string;
-  #closing = false;
   #started = false;
-  #errors = 0;
-  // Scope scripts sent and not yet answered (an actor's stop is written in the background).
-  #inFlight = 0;
-  readonly #inbox: Inbox;
+  #closing = false;
+  #healthy = true;
+  // Set by a recovery: every view is read again once the link opens.
+  #resyncOnOpen = false;
+  #idInUse = false;
   resyncs = 0;
 
-  constructor(nodeId: NodeId, options: RedisClusterOptions) {
+  constructor(nodeId: NodeId, settings: ClusterSettings, errors: ErrorLog, status: StatusBoard) {
     this.nodeId = nodeId;
-    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
-    this.nodeTimeoutMs = options.nodeTimeoutMs ?? 5_000;
-    this.#visibilityTimeoutMs = options.joinVisibilityTimeoutMs ?? 2 * this.nodeTimeoutMs;
-    this.#onError = options.onError;
-    const url = options.redis;
-    this.#url = url.replace(/\/\/[^@/]*@/, "//***@"); // no password in messages
-    this.cmd = connect(url, nodeId, "cmd");
-    this.#events = connect(url, nodeId, "events");
-    this.#messages = connect(url, nodeId, "messages");
-    this.heartbeat = connect(url, nodeId, "heartbeat", {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
+    this.settings = settings;
+    this.errors = errors;
+    this.#status = status;
+    const open = (role: "cmd" | "events" | "messages" | "heartbeat") =>
+      connect(settings.redis, settings.prefix, nodeId, role);
+    const cmd = open("cmd");
+    this.keys = new KeyLayout(settings.prefix, cmd.options.db ?? 0);
+    this.link = new CommandLink(cmd, {
+      commandTimeoutMs: settings.commandTimeoutMs,
+      retryDelayMs: settings.heartbeatIntervalMs,
+      report: this.report,
+      recover: () => this.#recover(),
+      onOpenChange: (isOpen) => this.#linkChanged(isOpen),
     });
-    for (const conn of [this.cmd, this.#events, this.#messages, this.heartbeat]) {
-      conn.on("error", this.report);
-    }
-    this.#channels = new GroupChannels(this.#messages, this.report);
-    this.#inbox = new Inbox(this, this.cmd);
-    this.#outbox = new Outbox(nodeId, this.cmd, options.maxPayloadBytes ?? 1024 * 1024, this.report);
-    this.liveness = new Liveness(this);
-    this.#control = new Control(this);
+    this.heartbeat = open("heartbeat");
+    const subscribed = { report: this.report, onSubscribedChange: () => this.#updateStatus() };
+    this.events = new Subscriber(open("events"), {
+      report: this.report,
+      onSubscribedChange: (isSubscribed) => {
+        // Events may have been missed while unsubscribed: every view is read again.
+        if (isSubscribed && this.#started)
+          for (const replica of this.replicas.values()) this.#resyncQuietly(replica);
+        this.#updateStatus();
+      },
+    });
+    this.messages = new Subscriber(open("messages"), subscribed);
+    for (const conn of [this.heartbeat, this.events.conn, this.messages.conn]) conn.on("error", this.report);
+    this.channels = new GroupChannels(this.messages);
+    this.inbox = new Inbox(nodeId, this.keys.barrier(nodeId), this.channels, this.report);
+    this.outbox = new Outbox(nodeId, this.link, settings.maxOfflineBytes);
+    const backend = this;
+    this.liveness = new Liveness(
+      {
+        nodeId,
+        heartbeatIntervalMs: settings.heartbeatIntervalMs,
+        nodeTimeoutMs: settings.nodeTimeoutMs,
+        keys: this.keys,
+        link: this.link,
+        heartbeat: this.heartbeat,
+        report: this.report,
+        onLost: () => this.link.recover(),
+        onBeat: (isHealthy) => {
+          this.#healthy = isHealthy;
+          if (!isHealthy) for (const replica of this.replicas.values()) replica.isCurrent = false;
+          this.#updateStatus();
+        },
+        afterTick: () => void this.#tailCheck(),
+      },
+      (scopeId, node, incarnation) => {
+        const keys = this.keys.scope(scopeId);
+        return { keys: this.#scopeKeyList(keys, node), args: this.#scopeArgs(keys, node, incarnation) };
+      },
+    );
+    this.control = new Control({
+      nodeId,
+      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      keys: this.keys,
+      link: this.link,
+      replicas: this.replicas,
+      get incarnation() {
+        return backend.liveness.incarnation;
+      },
+    });
   }
 
   get isClosed(): boolean {
     return this.#closing;
   }
 
-  /** Reports a background failure; never throws. */
+  /** Reports a background failure with its code; never throws. */
   readonly report = (error: unknown): void => {
-    this.#errors++;
     if (this.#closing) return;
-    const err = error instanceof Error ? error : new Error(String(error));
-    try {
-      this.#onError?.(err);
-    } catch {
-      // a throwing error hook must not break the backend's own loops
+    if (error instanceof NodeIdInUseError) {
+      this.#idInUse = true;
+      this.#updateStatus();
     }
+    this.errors.report(error);
   };
 
+  /** Connects, registers (waiting out a previous incarnation of this id), subscribes and heartbeats. */
   async start(): Promise<void> {
+    this.events.conn.on("message", (channel: string, raw: string) => this.#onEvent(channel, raw));
+    this.messages.conn.on("message", (channel: string, raw: string) => this.inbox.onMessage(channel, raw));
     try {
-      await Promise.all([this.cmd, this.#events, this.#messages, this.heartbeat].map((c) => c.connect()));
+      await Promise.all([
+        this.heartbeat.connect(),
+        this.events.start([this.keys.ctl(this.nodeId)]),
+        this.messages.start([this.keys.barrier(this.nodeId)]),
+        this.link.start(),
+      ]);
     } catch (error) {
-      throw new BackendUnavailableError(`cannot reach Redis at ${this.#url}: ${String(error)}`, {
-        cause: error,
-      });
+      if (error instanceof NodeIdInUseError) throw error;
+      const url = this.settings.redis.replace(/\/\/[^@/]*@/, "//***@"); // no password in messages
+      throw new BackendUnavailableError(`cannot reach Redis at ${url}: ${String(error)}`, { cause: error });
     }
-    this.#events.on("message", (channel: string, raw: string) => this.#onEventsMessage(channel, raw));
-    this.#messages.on("message", (channel: string, raw: string) => this.#inbox.onMessage(channel, raw));
-    await this.#events.subscribe(ctlChannel(this.nodeId));
-    await this.#messages.subscribe(barrierChannel(this.nodeId));
-    await this.liveness.start();
-    // After the first connection, every reconnect repairs what may have been lost.
-    this.#events.on("ready", () => void this.liveness.afterEventsReconnect());
-    this.cmd.on("ready", () => void this.liveness.afterCommandsReconnect());
+    await this.liveness.purgeOwn();
+    this.liveness.start();
     this.#started = true;
-  }
-
-  get isStarted(): boolean {
-    return this.#started;
+    this.#updateStatus();
   }
 
   openScope(core: ScopeGroups): Promise<void> {
-    const id = core.key;
-    let opening = this.#opening.get(id);
+    let opening = this.#opening.get(core.key);
     if (opening === undefined) {
-      opening = this.#open(core, id).catch((error: unknown) => {
-        this.#opening.delete(id);
+      opening = this.#open(core).catch((error: unknown) => {
+        this.#opening.delete(core.key);
         throw error;
       });
-      this.#opening.set(id, opening);
+      this.#opening.set(core.key, opening);
     }
     return opening;
   }
 
-  async #open(core: ScopeGroups, id: string): Promise<void> {
-    const keys = scopeKeys(id);
+  async #open(core: ScopeGroups): Promise<void> {
+    const keys = this.keys.scope(core.key);
     const replica = new ScopeReplica(core, keys, this);
     // Subscribe first, then snapshot: an event of a change made after the snapshot can
     // then never be missed, only buffered and applied past the snapshot's number.
-    this.#byChannel.set(keys.events, replica);
-    this.replicas.set(id, replica);
+    this.#byEventsChannel.set(keys.events, replica);
+    this.replicas.set(core.key, replica);
     try {
-      await this.#events.subscribe(keys.events);
+      await this.#bounded(this.events.add(keys.events), `opening scope ${core.key}`);
       await this.resync(replica);
     } catch (error) {
-      this.#byChannel.delete(keys.events);
-      this.replicas.delete(id);
+      this.#byEventsChannel.delete(keys.events);
+      this.replicas.delete(core.key);
+      this.events.remove(keys.events);
       throw error;
     }
   }
@@ -192,7 +217,12 @@ export class RedisBackend implements Replication {
 
   async catchUp(scope: Scope): Promise<void> {
     const replica = this.#replica(scope);
-    const [epoch, seq] = await this.cmd.hmget(replica.keys.meta, "epoch", "seq");
+    const [epoch, seq] = done(
+      await this.link.call((conn) => conn.hmget(replica.keys.meta, "epoch", "seq"), {
+        what: `reading scope ${replica.keys.id}`,
+        onInterrupt: "resend",
+      }),
+    );
     if (epoch == null) return; // the scope has no keys: nothing to catch up with
     // The events are normally milliseconds behind; a snapshot only if they do not come.
     if (await replica.reached(epoch, Number(seq ?? 0), CATCH_UP_WAIT_MS)) return;
@@ -201,252 +231,331 @@ export class RedisBackend implements Replication {
 
   async createGroup(scope: Scope, record: GroupRecord): Promise<void> {
     const replica = this.#replica(scope);
-    const reply = await this.#scopeScript(replica, CREATE_GROUP, [
-      record.name,
-      record.createdAtMs,
-      JSON.stringify(record.labels),
-    ]);
+    // The group's epoch is made here, so a create sent again after a lost reply finds its own group.
+    const epoch = randomBytes(8).toString("hex");
+    const labels = JSON.stringify(record.labels);
+    const reply = list(
+      done(
+        await this.#scopeScript(replica, CREATE_GROUP, [record.name, record.createdAtMs, labels, epoch], {
+          what: `createGroup '${record.name}'`,
+          onInterrupt: "resend",
+        }),
+      ),
+    );
     if (reply[0] === "exists") throw new GroupAlreadyExistsError(record.name, scope);
-    this.#noteGroup(replica, text(reply[3]), record);
+    // The event may have been applied already; either way the view knows the epoch now.
+    if (!replica.groups.has(record.name)) replica.groups.set(record.name, { epoch, record });
   }
 
   async deleteGroup(scope: Scope, name: string): Promise<void> {
     const replica = this.#replica(scope);
-    await this.#scopeScript(replica, DELETE_GROUP, [name]);
+    await this.#scopeScript(replica, DELETE_GROUP, [name], {
+      what: `deleteGroup '${name}'`,
+      onInterrupt: "resend",
+    });
     this.groupGone(replica, name);
   }
 
   async writeMembership(scope: Scope, record: MembershipRecord, visible = false): Promise<void> {
     const replica = this.#replica(scope);
-    const groupEpoch = replica.groups.get(record.group)?.epoch ?? "";
-    const args = [
-      record.group,
-      groupEpoch,
-      record.actorId,
-      record.count,
-      record.topics.join(","),
-      visible ? this.nodeId : "",
-    ];
+    const change = ++replica.changes;
     // Listen on the group's channel from the first local join on (in parallel with the
     // write); the join resolves only once the SUBSCRIBE is confirmed.
-    const channel = replica.keys.groupChannelPrefix + record.group;
     let subscribed: Promise<void> | undefined;
     if (record.count > 0) {
-      subscribed = this.#channels.add(channel, record.actorId);
+      subscribed = this.channels.add(replica, record.group, record.actorId);
       subscribed.catch(() => undefined); // awaited below; this only marks it handled meanwhile
     } else {
-      this.#channels.remove(channel, record.actorId);
+      this.channels.remove(replica, record.group, record.actorId);
     }
-    const reply = await this.#scopeScript(replica, WRITE_MEMBERSHIP, args, "covered");
-    if (reply[0] === "nogroup") {
+    const what = `${record.count > 0 ? "join" : "leave"} of '${record.actorId}' to '${record.group}'`;
+    const reply = await this.#scopeScript(
+      replica,
+      WRITE_MEMBERSHIP,
+      [
+        record.group,
+        replica.groups.get(record.group)?.epoch ?? "",
+        record.actorId,
+        record.count,
+        record.topics.join(","),
+        visible ? this.nodeId : "",
+      ],
+      // Cut off on its way, it is done once a re-assertion of the scope has included it.
+      { what, onInterrupt: "covered", isCovered: () => replica.assertedUpTo >= change },
+    );
+    if (reply !== COVERED && list(reply)[0] === "nogroup") {
       if (record.count <= 0) return; // the group went, and the membership with it
-      this.#channels.remove(channel, record.actorId);
+      this.channels.remove(replica, record.group, record.actorId);
       throw new GroupNotFoundError(record.group, scope);
     }
-    await subscribed;
-    if (reply[0] !== "ok" || !visible) return;
-    const holders = new Map(pairs(reply[3]));
-    const join = {
-      group: record.group,
-      actorId: record.actorId,
-      epoch: text(reply[1]),
-      seq: Number(reply[2]),
-    };
-    await this.#control.visibility.await(scope, replica.keys.id, join, holders, this.#visibilityTimeoutMs);
+    if (subscribed !== undefined) await this.#bounded(subscribed, what);
+    if (!visible) return;
+    const at =
+      reply === COVERED
+        ? replica.lastAssert
+        : { epoch: text(list(reply)[1]), seq: Number(list(reply)[2]), holders: pairs(list(reply)[3]) };
+    if (at === null) return;
+    const join = { group: record.group, actorId: record.actorId, epoch: at.epoch, seq: at.seq };
+    await this.control.awaitVisible(
+      scope,
+      replica.keys.id,
+      join,
+      new Map(at.holders),
+      this.settings.joinVisibilityTimeoutMs,
+    );
   }
 
-  encode(scope: Scope, message: RemoteMessage): string {
-    return this.#outbox.encode(scope, message);
+  encode(scope: Scope, message: RemoteMessage): Encoded {
+    const encoded = encodeMessage(scope, message, this.settings.maxPayloadBytes);
+    this.outbox.admit(encoded, `publishToGroup '${message.group}'`);
+    return encoded;
   }
 
-  forward(scope: Scope, group: string, encoded: string): void {
-    // Always through Redis, even when the replica shows no remote member: it may not
-    // show yet a member that joined elsewhere a moment ago, whose node is subscribed.
-    // Redis drops a message nobody subscribes to; this node drops its own echo.
-    const replica = this.replicas.get(scopeKey(scope));
-    const prefix = replica?.keys.groupChannelPrefix ?? scopeKeys(scope).groupChannelPrefix;
-    this.#outbox.send(encoded, prefix + group);
+  forward(scope: Scope, group: string, encoded: Encoded): void {
+    // Always through Redis, even when the view shows no remote member: it may not show
+    // yet a member that joined elsewhere a moment ago, whose node is subscribed.
+    this.outbox.send(encoded, this.#replica(scope).keys.groupChannelPrefix + group);
   }
 
+  /** Leaves the cluster (this node's rows removed), then closes every connection and timer. */
   async close(): Promise<void> {
     if (this.#closing) return;
-    this.#closing = true;
-    this.#control.visibility.close();
-    this.#outbox.flush();
+    this.outbox.flush();
     try {
-      await this.liveness.leave();
+      await this.liveness.leave(Math.max(1_000, 2 * this.settings.heartbeatIntervalMs));
     } finally {
-      this.#outbox.close();
-      for (const conn of [this.cmd, this.#events, this.#messages, this.heartbeat]) {
-        conn.disconnect(false);
-      }
+      this.halt();
     }
   }
 
-  /** Stops heartbeating, as a long pause would (tests); the returned function resumes. */
-  pauseHeartbeat(): () => void {
-    this.liveness.stop();
-    return () => this.liveness.resume();
-  }
-
-  /** Drops every connection and timer without telling Redis (a crash, for tests). */
-  crash(): void {
+  /** Drops every connection and timer without telling Redis (a crash, or the end of `close`). */
+  halt(): void {
     this.#closing = true;
-    this.#control.visibility.close();
-    this.#outbox.close();
+    this.control.visibility.close();
     this.liveness.stop();
-    for (const conn of [this.cmd, this.#events, this.#messages, this.heartbeat]) {
-      conn.disconnect(false);
-    }
+    this.outbox.close();
+    this.link.close();
+    this.events.close();
+    this.messages.close();
+    this.link.conn.disconnect(false);
+    this.heartbeat.disconnect(false);
   }
 
-  /**
-   * True when every replica this node holds is current and at Redis's sequence number
-   * (read now), and no outgoing message is queued: a barrier for tests.
-   */
-  async isSettled(): Promise<boolean> {
-    this.#outbox.flush();
-    const replicas = [...this.replicas.values()];
-    if (this.#inFlight > 0 || replicas.some((r) => !r.isCurrent)) return false;
-    const metas = await Promise.all(replicas.map((r) => this.cmd.hmget(r.keys.meta, "epoch", "seq")));
-    return replicas.every((r, i) => metas[i]?.[0] === r.epoch && Number(metas[i]?.[1] ?? 0) <= r.cursor);
-  }
-
-  /**
-   * Resolves true once every message Redis had taken for this node's group channels
-   * before the call has been handed to the local members (a barrier for tests: call it
-   * after every publishing node's `isSettled` has answered). False after `timeoutMs`.
-   */
-  messageBarrier(timeoutMs = 5_000): Promise<boolean> {
-    return this.#inbox.barrier(timeoutMs);
-  }
-
-  inspect(): ClusterInspection {
-    return {
-      nodeId: this.nodeId,
-      incarnation: this.liveness.incarnation,
-      incarnations: this.liveness.incarnations,
-      resyncs: this.resyncs,
-      errors: this.#errors,
-      wireMessages: this.#outbox.stats.wireMessages,
-      forwardedMessages: this.#outbox.stats.messages,
-      receivedWireMessages: this.#inbox.received,
-      scopes: [...this.replicas.values()].map((r) => ({
-        scope: r.keys.id,
-        cursor: r.cursor,
-        isCurrent: r.isCurrent,
-        isProvisional: r.provisionalUntilMs > 0,
-      })),
-    };
-  }
-
-  // --- for the replicas and liveness ---
+  // --- for the views ---
 
   async snapshot(keys: ScopeKeys): Promise<Snapshot> {
     const reply = list(
-      await run(
-        this.cmd,
-        SNAPSHOT,
-        [...this.scopeKeyList(keys, this.nodeId), STORE, GRACE],
-        [...this.scopeArgs(keys, this.nodeId, this.liveness.incarnation), "1", this.liveness.store],
+      done(
+        await this.link.script(
+          SNAPSHOT,
+          [...this.#scopeKeyList(keys, this.nodeId), this.keys.store, this.keys.grace],
+          [...this.#scopeArgs(keys, this.nodeId, this.liveness.incarnation), "1", this.liveness.store],
+          { what: `reading scope ${keys.id}`, onInterrupt: "resend" },
+        ),
       ),
     );
     if (reply[0] === "store") {
       // Redis lost its data (or it is another store): re-assert first, then read.
-      void this.liveness.reincarnate(this.liveness.incarnation).catch(this.report);
+      this.link.recover();
       throw new Error("the Redis store changed; this node re-registers before reading it");
     }
     return parseSnapshot(reply);
   }
 
   groupGone(replica: ScopeReplica, name: string): void {
-    this.#channels.drop(replica.keys.groupChannelPrefix + name);
+    this.channels.drop(replica, name);
+  }
+
+  groupRetired(replica: ScopeReplica, name: string): void {
+    this.channels.retire(replica, name);
   }
 
   acknowledge(to: string, replica: ScopeReplica): void {
-    this.#control.acknowledge(to, replica);
+    this.control.acknowledge(to, replica);
   }
 
-  /** Re-states this node's whole slice of a scope (after a reconnect, a fence or data loss). */
-  async assertSlice(replica: ScopeReplica, recreateGroups: boolean): Promise<void> {
+  // --- recovery (the link calls it after every fault, before it opens) ---
+
+  async #recover(): Promise<void> {
+    if (this.liveness.incarnation === "") {
+      // The first registration waits out a previous incarnation of this id (a crash).
+      await this.liveness.register(this.settings.nodeTimeoutMs + 2 * this.settings.heartbeatIntervalMs);
+      return;
+    }
+    let lost = false;
+    if (!(await this.liveness.isRegistered())) {
+      lost = await this.liveness.register();
+      void this.liveness.purgeOwn().catch(this.report);
+    }
+    this.#idInUse = false;
+    for (const replica of this.replicas.values()) {
+      replica.isCurrent = false;
+      await this.#assertSlice(replica, lost);
+    }
+    this.#resyncOnOpen = true;
+  }
+
+  // Re-states this node's whole slice of a scope (after a reconnect, a fence or data loss).
+  async #assertSlice(replica: ScopeReplica, recreateGroups: boolean): Promise<void> {
+    const upTo = replica.changes;
     const groups = recreateGroups ? [...replica.groups.values()] : [];
     const args: (string | number)[] = [recreateGroups ? "1" : "0", groups.length];
-    for (const g of groups)
+    for (const g of groups) {
       args.push(g.record.name, g.epoch, g.record.createdAtMs, JSON.stringify(g.record.labels));
+    }
     for (const m of localMemberships(replica.core)) {
       const epoch = replica.groups.get(m.group)?.epoch;
       if (epoch !== undefined) args.push(m.group, epoch, m.actorId, m.count, m.topics.join(","));
     }
-    // Called while re-incarnating: a fence here waits for the next tick's new incarnation.
-    const reply = await this.#scopeScript(replica, ASSERT_SLICE, args, "fail");
-    if (reply[0] === "fenced") throw new Error(`node ${this.nodeId} was fenced while re-asserting`);
+    const keys = this.#scopeKeyList(replica.keys, this.nodeId);
+    const all = [...this.#scopeArgs(replica.keys, this.nodeId, this.liveness.incarnation), ...args];
+    const reply = list(
+      await this.link.direct((conn) => conn.evalsha(ASSERT_SLICE.sha, ASSERT_SLICE.keys, ...keys, ...all)),
+    );
+    // Fenced meanwhile: the recovery starts over and registers again.
+    if (reply[0] !== "ok") throw new Error(`node ${this.nodeId} was fenced while re-asserting`);
+    replica.assertedUpTo = upTo;
+    replica.lastAssert = { epoch: text(reply[1]), seq: Number(reply[2]), holders: pairs(reply[3]) };
   }
 
-  scopeKeyList(keys: ScopeKeys, node: string): string[] {
-    return [keys.meta, keys.groups, keys.holders, NODES, nodeScopes(node)];
-  }
-
-  scopeArgs(keys: ScopeKeys, node: string, incarnation: string): string[] {
-    return [node, incarnation, keys.meta.slice(0, -"meta".length), keys.id];
-  }
-
-  // Runs a mutation as the current incarnation. Fenced: a new incarnation re-asserts
-  // this node's whole state (which includes this change), so a write is done once that
-  // has finished; a create or delete is then sent again.
-  async #scopeScript(
-    replica: ScopeReplica,
-    script: Script,
-    args: readonly (string | number)[],
-    onFence: "retry" | "covered" | "fail" = "retry",
-  ): Promise<unknown[]> {
-    for (;;) {
-      this.#outbox.flush(); // publishes made before this change reach Redis before it
-      const incarnation = this.liveness.incarnation;
-      this.#inFlight++;
-      let reply: unknown[];
-      try {
-        reply = list(
-          await run(this.cmd, script, this.scopeKeyList(replica.keys, this.nodeId), [
-            ...this.scopeArgs(replica.keys, this.nodeId, incarnation),
-            ...args,
-          ]),
-        );
-      } finally {
-        this.#inFlight--;
-      }
-      if (reply[0] !== "fenced" || this.#closing || onFence === "fail") return reply;
-      await this.liveness.reincarnate(incarnation);
-      if (onFence === "covered") return reply;
+  #linkChanged(isOpen: boolean): void {
+    if (isOpen && this.#resyncOnOpen) {
+      this.#resyncOnOpen = false;
+      for (const replica of this.replicas.values()) this.#resyncQuietly(replica);
     }
+    this.#updateStatus();
   }
 
-  #replica(scope: Scope): ScopeReplica {
-    const replica = this.replicas.get(scopeKey(scope));
-    if (replica === undefined) throw new Error(`scope ${scopeKey(scope)} was used before it was opened`);
-    return replica;
+  #updateStatus(): void {
+    if (!this.#started || this.#closing) return;
+    const problems: string[] = [];
+    if (this.#idInUse) problems.push(`node id '${this.nodeId}' is held by another live process`);
+    else if (!this.link.isOpen) problems.push("Redis is unreachable, or this node is re-asserting its state");
+    if (!this.events.isSubscribed) problems.push("change events are not subscribed");
+    if (!this.messages.isSubscribed) problems.push("group messages are not subscribed");
+    if (!this.#healthy) problems.push("the heartbeat is failing");
+    if (problems.length === 0) this.#status.set("ready", "connected");
+    else this.#status.set("degraded", problems.join("; "));
   }
 
-  #noteGroup(replica: ScopeReplica, epoch: string, record: GroupRecord): void {
-    // The event may have been applied already; either way the replica knows the epoch now.
-    if (!replica.groups.has(record.name)) replica.groups.set(record.name, { epoch, record });
+  #resyncQuietly(replica: ScopeReplica): void {
+    void this.resync(replica).catch(this.report);
   }
 
-  #onEventsMessage(channel: string, raw: string): void {
+  // Compares idle views with Redis's sequence numbers, so a lost last event is found too.
+  async #tailCheck(): Promise<void> {
+    if (!this.link.isOpen) return;
+    const idle: ScopeReplica[] = [];
+    for (const replica of this.replicas.values()) {
+      const provisionalEnded = replica.provisionalUntilMs > 0 && Date.now() > replica.provisionalUntilMs;
+      if (!replica.isCurrent || provisionalEnded) {
+        if (!replica.isSyncing) this.#resyncQuietly(replica);
+      } else if (!replica.sawEvent) idle.push(replica);
+      replica.sawEvent = false;
+    }
+    if (idle.length === 0) return;
     try {
-      const replica = this.#byChannel.get(channel);
-      if (replica !== undefined) {
-        const event = parseEvent(raw);
-        if (event === null || !replica.onEvent(event)) void this.resync(replica).catch(this.report);
-        return;
-      }
-      if (channel === ctlChannel(this.nodeId)) this.#control.onMessage(raw);
+      const replies = done(
+        await this.link.call(
+          (conn) => {
+            const pipeline = conn.pipeline();
+            for (const replica of idle) pipeline.hmget(replica.keys.meta, "epoch", "seq");
+            return pipeline.exec();
+          },
+          { what: "the tail check", onInterrupt: "drop" },
+        ),
+      );
+      idle.forEach((replica, i) => {
+        const [error, value] = replies?.[i] ?? [null, null];
+        if (error !== null || !Array.isArray(value)) return;
+        const [epoch, seq] = value as (string | null)[];
+        if (epoch !== replica.epoch || Number(seq ?? 0) > replica.cursor) this.#resyncQuietly(replica);
+      });
     } catch (error) {
       this.report(error);
     }
   }
 
-  /** Sends this node a probe on its own control channel (proves the events subscription). */
-  selfProbe(id: string): Promise<number> {
-    return this.#control.selfProbe(id);
+  #onEvent(channel: string, raw: string): void {
+    try {
+      const replica = this.#byEventsChannel.get(channel);
+      if (replica !== undefined) {
+        const event = decodeEvent(raw);
+        if (event === null || !replica.onEvent(event)) this.#resyncQuietly(replica);
+        return;
+      }
+      if (channel === this.keys.ctl(this.nodeId)) this.control.onMessage(raw);
+    } catch (error) {
+      this.report(error);
+    }
   }
+
+  // Runs a mutation of a scope as the current incarnation; a fenced reply recovers first.
+  #scopeScript(
+    replica: ScopeReplica,
+    script: typeof CREATE_GROUP,
+    args: readonly (string | number)[],
+    options: CallOptions,
+  ): Promise<unknown> {
+    this.outbox.flush(); // publishes made before this change reach Redis before it
+    return this.link.call(
+      (conn) =>
+        conn.evalsha(
+          script.sha,
+          script.keys,
+          ...this.#scopeKeyList(replica.keys, this.nodeId),
+          ...this.#scopeArgs(replica.keys, this.nodeId, this.liveness.incarnation),
+          ...args,
+        ),
+      {
+        ...options,
+        verdict: (reply) => (Array.isArray(reply) && reply[0] === "fenced" ? "recover" : "done"),
+      },
+    );
+  }
+
+  #scopeKeyList(keys: ScopeKeys, node: string): string[] {
+    return [keys.meta, keys.groups, keys.holders, this.keys.nodes, this.keys.nodeScopes(node), keys.asserted];
+  }
+
+  #scopeArgs(keys: ScopeKeys, node: string, incarnation: string): string[] {
+    return [
+      node,
+      incarnation,
+      keys.id,
+      keys.membersPrefix,
+      keys.nodeRowsPrefix,
+      keys.events,
+      keys.groupChannelPrefix,
+    ];
+  }
+
+  #replica(scope: Scope): ScopeReplica {
+    const replica = this.replicas.get(`${scope.tenantId}/${scope.namespace}`);
+    if (replica === undefined)
+      throw new Error(`scope ${scope.tenantId}/${scope.namespace} was used before it was opened`);
+    return replica;
+  }
+
+  // Waits for `work` no longer than a command may take.
+  #bounded<T>(work: Promise<T>, what: string): Promise<T> {
+    if (this.#closing) return Promise.reject(new SystemStoppedError(this.nodeId));
+    let timer: NodeJS.Timeout | undefined;
+    const ms = this.settings.commandTimeoutMs;
+    const late = new Promise<never>((_, reject) => {
+      const unavailable = () =>
+        new BackendUnavailableError(`${what} could not be done: Redis did not confirm it within ${ms} ms`, {
+          cause: this.link.lastError,
+        });
+      timer = setTimeout(() => reject(unavailable()), ms);
+      timer.unref();
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  }
+}
+
+// A value of a call that is never covered (only membership writes are).
+function done<T>(value: T | typeof COVERED): T {
+  if (value === COVERED) throw new Error("a call that is never covered was covered");
+  return value;
 }

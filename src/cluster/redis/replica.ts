@@ -1,17 +1,13 @@
 /**
- * ScopeReplica: this node's copy of one scope, kept in step with Redis.
+ * ScopeReplica: this node's view of one scope, kept in step with Redis.
  *
- * The protocol (see CLUSTER.md): the scope's event channel is subscribed first, and
- * events that arrive while a snapshot is in flight are buffered; the snapshot then
- * *replaces* the view (merging would keep zombies), and the buffered events past the
- * snapshot's sequence number are applied in order. Afterwards an event numbered at or
- * below the cursor is a duplicate, the next number is applied, and anything else (a
- * higher number: a lost event; another scope epoch: the scope's keys were re-created)
- * starts a resync. Nothing here relies on an event arriving: the owner calls `resync`
- * after reconnects and when the tail check finds Redis ahead.
- *
- * The replica also keeps each group's epoch (new on delete + re-create), which the
- * node's own writes carry so that a join aimed at a deleted group is refused.
+ * The scope's event channel is subscribed first, and events that arrive while a
+ * snapshot is in flight are buffered; the snapshot then replaces the view, and the
+ * buffered events past the snapshot's sequence number are applied in order
+ * (replica-rules.ts says what each event calls for). Nothing here relies on an event
+ * arriving: the backend resyncs after reconnects and when the tail check finds Redis
+ * ahead. The view also keeps each group's epoch (new on delete + re-create), which
+ * this node's writes carry so that a join aimed at a deleted group is refused.
  */
 import type { Scope } from "../../errors.js";
 import {
@@ -24,20 +20,9 @@ import {
 } from "../../groups/remote-changes.js";
 import type { ScopeGroups } from "../../groups/scope-groups.js";
 import type { ScopeKeys } from "./keys.js";
+import { endedGroups, judgeEvent } from "./replica-rules.js";
 import { Seals } from "./seals.js";
-
-export type Change =
-  | readonly ["g+", string, string, string, string]
-  | readonly ["g-", string]
-  | readonly ["m", string, string, string, number, string];
-
-/** A change event as the scripts publish it. */
-export interface ChangeEvent {
-  readonly e: string;
-  readonly s: number;
-  readonly c: readonly Change[];
-  readonly a?: string;
-}
+import { type ChangeEvent, parseLabels, splitTopics } from "./wire.js";
 
 export interface KnownGroup {
   readonly epoch: string;
@@ -61,6 +46,8 @@ export interface ReplicaHost {
   snapshot(keys: ScopeKeys): Promise<Snapshot>;
   /** A group this replica showed is gone (deleted, or re-created under a new epoch). */
   groupGone(replica: ScopeReplica, name: string): void;
+  /** A group is deleted, but the messages published to it before may still arrive. */
+  groupRetired(replica: ScopeReplica, name: string): void;
   /** Tells node `to` that this replica has applied an event it asked to hear about. */
   acknowledge(to: string, replica: ScopeReplica): void;
 }
@@ -83,6 +70,13 @@ export class ScopeReplica {
   readonly groups = new Map<string, KnownGroup>();
   /** Where the last messages of deleted groups go until their streams end. */
   readonly seals = new Seals();
+  /** This node's membership changes in the scope, counted: each write knows its number. */
+  changes = 0;
+  /** The last change a successful re-assertion of this node's slice included. */
+  assertedUpTo = 0;
+  /** Where the last re-assertion landed: the scope epoch, its seq and the view holders. */
+  lastAssert: { readonly epoch: string; readonly seq: number; readonly holders: [string, string][] } | null =
+    null;
   readonly scope: Scope;
   // Events that arrived while a snapshot was in flight; null when none is.
   #buffer: ChangeEvent[] | null = null;
@@ -207,13 +201,11 @@ export class ScopeReplica {
   #replace(snapshot: Snapshot): void {
     const core = this.core;
     const next = new Map(snapshot.groups.map((g) => [g.record.name, g]));
-    // A group deleted and re-created while we were not listening has a new epoch: drop
-    // the old one first, with every member (local ones too), so no old join survives.
-    for (const [name, known] of this.groups) {
-      const now = next.get(name);
-      if (now !== undefined && now.epoch !== known.epoch) applyGroupDeleted(core, name);
-      if (now?.epoch !== known.epoch) this.host.groupGone(this, name);
-    }
+    const { recreated, gone } = endedGroups(epochs(this.groups), epochs(next));
+    // A group deleted and re-created while we were not listening: drop the old one first,
+    // with every member (local ones too), so no old join survives.
+    for (const name of recreated) applyGroupDeleted(core, name);
+    for (const name of gone) this.host.groupGone(this, name);
     this.groups.clear();
     for (const [name, known] of next) this.groups.set(name, known);
     // During the grace after a restart, a node that has not re-asserted its slice yet
@@ -234,9 +226,8 @@ export class ScopeReplica {
 
   // Applies the event if it is the next one; true if it was applied or can be ignored.
   #apply(event: ChangeEvent): boolean {
-    if (event.e !== this.epoch) return isOlder(event.e, this.epoch);
-    if (event.s <= this.cursor) return true; // a duplicate, or covered by the snapshot
-    if (event.s !== this.cursor + 1) return false; // a gap: an event was lost
+    const verdict = judgeEvent(event, this.epoch, this.cursor);
+    if (verdict !== "apply") return verdict === "skip";
     this.cursor = event.s;
     const core = this.core;
     for (const change of event.c) {
@@ -255,8 +246,10 @@ export class ScopeReplica {
         }
         case "g-":
           this.groups.delete(change[1]);
-          this.seals.deleted(change[1], applyGroupDeleted(core, change[1]), true);
-          this.host.groupGone(this, change[1]);
+          // Its channel stays until the seal if messages published before may still come.
+          if (this.seals.deleted(change[1], applyGroupDeleted(core, change[1])))
+            this.host.groupRetired(this, change[1]);
+          else this.host.groupGone(this, change[1]);
           break;
         case "m": {
           const [, group, nodeId, actorId, count, topics] = change;
@@ -272,28 +265,6 @@ export class ScopeReplica {
   }
 }
 
-/** Epochs are Redis TIME in µs as decimal strings: longer or larger is newer. */
-function isOlder(a: string, b: string): boolean {
-  return a.length === b.length ? a < b : a.length < b.length;
-}
-
-export function splitTopics(csv: string): string[] {
-  return csv === "" ? [] : csv.split(",");
-}
-
-export function parseLabels(json: string): Readonly<Record<string, string>> {
-  const value: unknown = JSON.parse(json);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return {};
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) if (typeof v === "string") labels[k] = v;
-  return Object.freeze(labels);
-}
-
-/** Parses an event from the wire; null if it is not one. */
-export function parseEvent(raw: string): ChangeEvent | null {
-  const value: unknown = JSON.parse(raw);
-  if (typeof value !== "object" || value === null) return null;
-  const { e, s, c, a } = value as Record<string, unknown>;
-  if (typeof e !== "string" || typeof s !== "number" || !Array.isArray(c)) return null;
-  return { e, s, c: c as Change[], ...(typeof a === "string" && { a }) };
+function epochs(groups: ReadonlyMap<string, KnownGroup>): Map<string, string> {
+  return new Map([...groups].map(([name, known]) => [name, known.epoch]));
 }

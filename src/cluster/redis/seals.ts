@@ -18,17 +18,25 @@ export class Seals {
   // Seals that arrived before their group's deletion event.
   readonly #sealed = new Set<GroupName>();
 
-  /** The deletion event was applied; `removed` is the group as it was, if this node showed it. */
-  deleted(name: GroupName, removed: Group | undefined, drain: boolean): void {
+  /**
+   * The deletion event was applied; `removed` is the group as it was, if this node
+   * showed it. True when its stream is still open: its channel must stay until the seal.
+   */
+  deleted(name: GroupName, removed: Group | undefined): boolean {
     const listened = removed !== undefined && removed.everyone().cells.length > 0;
-    if (drain && listened && !this.#sealed.delete(name)) this.#tombstones.set(name, removed);
-    else this.#sealed.delete(name);
+    if (listened && !this.#sealed.delete(name)) {
+      this.#tombstones.set(name, removed);
+      return true;
+    }
+    this.#sealed.delete(name);
+    return false;
   }
 
-  /** The seal arrived; `isDeleted` when the deletion event came first. */
-  sealed(name: GroupName, isDeleted: boolean): void {
-    if (this.#tombstones.delete(name) || isDeleted) return;
-    this.#sealed.add(name);
+  /** The seal arrived; `isDeleted` when the deletion event came first. True when it ended a tombstone. */
+  sealed(name: GroupName, isDeleted: boolean): boolean {
+    if (this.#tombstones.delete(name)) return true;
+    if (!isDeleted) this.#sealed.add(name);
+    return false;
   }
 
   /**

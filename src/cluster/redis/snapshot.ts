@@ -5,7 +5,8 @@
  */
 import type { MembershipRecord } from "../../groups/remote-changes.js";
 import { list, pairs, text } from "./connection.js";
-import { type KnownGroup, parseLabels, type Snapshot, splitTopics } from "./replica.js";
+import type { KnownGroup, Snapshot } from "./replica.js";
+import { parseLabels, splitTopics } from "./wire.js";
 
 export function parseSnapshot(reply: readonly unknown[]): Snapshot {
   const groups: KnownGroup[] = pairs(reply[2]).map(([name, row]) => {
