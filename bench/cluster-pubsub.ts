@@ -181,7 +181,7 @@ function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-export interface LatencyResult {
+interface LatencyResult {
   readonly name: string;
   readonly p50: number;
   readonly p99: number;

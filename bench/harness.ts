@@ -21,7 +21,7 @@ export interface Contender {
   setup(): Trial | Promise<Trial>;
 }
 
-export interface Trial {
+interface Trial {
   /** Does one timed run of work and returns the units done (counted, not assumed). */
   run(): number | Promise<number>;
   /** Releases what setup built; not timed. */
@@ -106,7 +106,7 @@ export function summarise(name: string, samples: readonly number[]): Stats {
 }
 
 /** The first contender (always Chorus) over each of the others. */
-export function ratiosOf(stats: readonly Stats[]): Record<string, number> {
+function ratiosOf(stats: readonly Stats[]): Record<string, number> {
   const [chorus, ...peers] = stats;
   const ratios: Record<string, number> = {};
   if (chorus === undefined) return ratios;
@@ -115,12 +115,12 @@ export function ratiosOf(stats: readonly Stats[]): Record<string, number> {
 }
 
 /** Runs the garbage collector when node was started with --expose-gc, so runs start alike. */
-export function collectGarbage(): void {
+function collectGarbage(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
 }
 
-export function format(result: CaseResult): string {
+function format(result: CaseResult): string {
   const lines = [`${result.scenario} — ${result.case} (${result.unit}, median [min … max] of samples)`];
   for (const s of result.contenders) {
     const ratio = result.ratios[s.name];

@@ -27,7 +27,7 @@ export function plan(shape: Shape, memberships: number): Plan {
 }
 
 /** The k-th membership as [group index, actor index]; every pair is distinct. */
-export function pair(p: Plan, k: number): [number, number] {
+function pair(p: Plan, k: number): [number, number] {
   const actor = k % p.actors;
   const round = Math.floor(k / p.actors);
   return [(actor * 10 + round) % p.groups, actor];

@@ -4,7 +4,7 @@
  */
 import { type CaseResult, human } from "./harness.js";
 
-export interface TargetRow {
+interface TargetRow {
   readonly scenario: string;
   readonly target: string;
   readonly measured: string;
@@ -27,7 +27,7 @@ function ratioRow(
   return { scenario, target: label, measured: `${ratio.toFixed(2)}×`, met: ratio >= atLeast };
 }
 
-export function targets(results: readonly CaseResult[]): TargetRow[] {
+function targets(results: readonly CaseResult[]): TargetRow[] {
   const rows: TargetRow[] = [];
   for (const [n, socketIo] of [
     [1_000, 5],
@@ -87,7 +87,7 @@ export function targetsTable(results: readonly CaseResult[]): string {
   return lines.join("\n");
 }
 
-export function detailTables(results: readonly CaseResult[]): string {
+function detailTables(results: readonly CaseResult[]): string {
   const out: string[] = [];
   for (const r of results) {
     const higherIsBetter = r.unit !== "bytes";

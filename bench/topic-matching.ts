@@ -38,7 +38,7 @@ function word(level: number, k: number): string {
 }
 
 /** The subscriptions: 60 % exact, 25 % with one `*`, 15 % with a `#` at either end. */
-export function patterns(count: number, seed = 1): string[] {
+function patterns(count: number, seed = 1): string[] {
   const random = seeded(seed);
   const pick = (level: number) => word(level, Math.floor(random() * WORDS));
   const out: string[] = [];
@@ -56,7 +56,7 @@ export function patterns(count: number, seed = 1): string[] {
 }
 
 /** Every concrete topic of the vocabulary, each once, shuffled. */
-export function everyTopic(seed = 3): string[] {
+function everyTopic(seed = 3): string[] {
   const all: string[] = [];
   for (let n = 0; n < WORDS ** LEVELS; n++) {
     const words: string[] = [];
@@ -74,7 +74,7 @@ export function everyTopic(seed = 3): string[] {
 }
 
 /** Concrete topics drawn from the same vocabulary. */
-export function topics(count: number, seed = 2): string[] {
+function topics(count: number, seed = 2): string[] {
   const random = seeded(seed);
   return Array.from({ length: count }, () =>
     Array.from({ length: LEVELS }, (_, level) => word(level, Math.floor(random() * WORDS))).join("."),

@@ -77,7 +77,7 @@ export function scopeKey(scope: Scope): string {
  * Splits and checks a topic. A published topic is concrete; a subscription may use
  * `*` (exactly one segment) and `#` (zero or more segments) as whole segments.
  */
-export function parseTopic(value: unknown, kind: "publish" | "subscription"): string[] {
+function parseTopic(value: unknown, kind: "publish" | "subscription"): string[] {
   if (typeof value !== "string") throw new InvalidTopicError(value, "must be a string");
   if (value.length === 0) throw new InvalidTopicError(value, "must not be empty");
   if (value.length > MAX_TOPIC_LENGTH) {
@@ -158,7 +158,7 @@ export function validateMessage(message: unknown): void {
 }
 
 /** Topic patterns one join may ask for. */
-export const MAX_TOPICS_PER_JOIN = 64;
+const MAX_TOPICS_PER_JOIN = 64;
 
 // A join's topics when it names none: shared, not a new array each join.
 const NO_TOPICS: readonly string[] = Object.freeze([]);

@@ -23,7 +23,7 @@ export const IDLE = 0;
 /** Processing (an async behaviour has not settled) or messages are queued. */
 export const BUSY = 1;
 /** Final; the slot waits to be reused. */
-export const STOPPED = 2;
+const STOPPED = 2;
 
 const INITIAL_SLOTS = 1_024;
 

@@ -51,7 +51,7 @@ export interface RuntimeOptions {
 
 export type StopListener = (cell: ActorCell, info: StopInfo) => void;
 
-export const DEFAULT_MAILBOX_CAPACITY = 1_024;
+const DEFAULT_MAILBOX_CAPACITY = 1_024;
 const MAX_MAILBOX_CAPACITY = 10_000_000;
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["drop-newest", "drop-oldest", "reject"];
 const FAILURE_POLICIES: readonly FailurePolicy[] = ["stop", "resume"];

@@ -35,7 +35,7 @@ export interface WatchOptions {
 }
 
 /** The most events a watcher holds for a consumer that is not reading. */
-export const MAX_BUFFERED_EVENTS = 10_000;
+const MAX_BUFFERED_EVENTS = 10_000;
 
 export class WatchHub {
   readonly #watchers = new Set<Watcher>();

@@ -84,7 +84,7 @@ interface ModelMember {
 }
 
 /** The reference: what each operation should do, with no indexes and no cleverness. */
-export class Model {
+class Model {
   readonly groups = new Map<string, Map<string, ModelMember>>();
   readonly alive = new Set(ACTORS);
   readonly received = new Map(ACTORS.map((id) => [id, [] as unknown[]]));
@@ -148,7 +148,7 @@ export class Model {
  * `i % n` (and respawned there after a stop), creates, deletes and publishes made on the
  * node the step names.
  */
-export class Real {
+class Real {
   readonly scope: Scope = freshScope("model");
   readonly received = new Map(ACTORS.map((id) => [id, [] as unknown[]]));
   readonly refs = new Map<string, ActorRef>();
@@ -220,7 +220,7 @@ export class Real {
 }
 
 /** Every node's view against the model: groups, counts, members, and what each actor received. */
-export async function compare(model: Model, real: Real, where: string): Promise<void> {
+async function compare(model: Model, real: Real, where: string): Promise<void> {
   await real.cluster.settle();
   const expectedGroups = [...model.groups.entries()].map(([name, members]) => [name, members.size]).sort();
   for (let k = 0; k < real.cluster.nodes.length; k++) {

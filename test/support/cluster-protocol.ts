@@ -47,7 +47,7 @@ export interface EventRecord {
 }
 
 /** What publishToGroup returned, flattened. */
-export interface PublishSummary {
+interface PublishSummary {
   readonly recipients: readonly string[];
   readonly localCount: number;
   readonly remoteCount: number;
@@ -146,12 +146,12 @@ export interface WireError {
 
 export type Request = { readonly id: number } & Command;
 
-export type Response =
+type Response =
   | { readonly type: "response"; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly type: "response"; readonly id: number; readonly ok: false; readonly error: WireError };
 
 /** Sent once, when the node has started (or failed to). */
-export type Hello =
+type Hello =
   | { readonly type: "ready"; readonly nodeId: string; readonly pid: number }
   | { readonly type: "failed"; readonly error: WireError };
 
