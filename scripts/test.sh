@@ -4,8 +4,8 @@
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
-echo "› lint and format check"
-npx biome check .
+echo "› lint: format, unused exports, import cycles"
+npm run -s lint
 
 echo "› tests"
 mapfile -t tests < <(find dist/test -name '*.test.js' | sort)
