@@ -7,7 +7,7 @@
 import { BackendUnavailableError, ProcessGroupError } from "./errors.js";
 
 /** How often one kind of error may be written to stderr. */
-export const LOG_INTERVAL_MS = 10_000;
+const LOG_INTERVAL_MS = 10_000;
 
 export class ErrorLog {
   readonly #nodeId: string;

@@ -340,7 +340,7 @@ export class ScopeGroups {
 const NOT_A_MEMBER = Object.freeze({ count: 0, topics: Object.freeze([]) as readonly string[] });
 
 // Options, when given, are an object; a string or a number is refused before any change.
-export function checkOptions(options: unknown, operation: string): void {
+function checkOptions(options: unknown, operation: string): void {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new InvalidArgumentError(`${operation} options`, "must be an object");
   }

@@ -21,13 +21,13 @@ import type { Redis } from "ioredis";
 import { BackendUnavailableError } from "../../errors.js";
 import { SCRIPTS, type Script } from "./scripts.js";
 
-export type OnInterrupt = "resend" | "covered" | "drop";
+type OnInterrupt = "resend" | "covered" | "drop";
 
 /** Resolves a call whose effect a re-assertion made instead. */
 export const COVERED: unique symbol = Symbol("covered");
 
 /** What a call's reply means: done, or not done because this node must recover first. */
-export type Verdict = "done" | "recover";
+type Verdict = "done" | "recover";
 
 export interface CallOptions {
   /** Named in errors: "join of 'a' to 'g'". */

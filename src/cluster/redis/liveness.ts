@@ -22,7 +22,7 @@ import { NodeIdInUseError } from "../../errors.js";
 import { list, text } from "./connection.js";
 import type { KeyLayout } from "./keys.js";
 import { COVERED, type CommandLink } from "./link.js";
-import { PURGE_SCOPE, REGISTER, type Script, TICK, UNREGISTER } from "./scripts.js";
+import { CLEAN_UP, PURGE_SCOPE, REGISTER, type Script, TICK, UNREGISTER } from "./scripts.js";
 
 export interface LivenessHost {
   readonly nodeId: string;
@@ -208,12 +208,16 @@ export class Liveness {
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
+    const what = "leaving the cluster";
     const leaving = (async () => {
       await link.script(UNREGISTER, keys.clusterKeys, [nodeId, this.incarnation], {
-        what: "leaving the cluster",
+        what,
         onInterrupt: "resend",
       });
-      await this.purge(entry);
+      // Every pending purge, its own and any a dead node left: the last node out leaves nothing.
+      const pending = await link.call((conn) => conn.smembers(keys.purges), { what, onInterrupt: "resend" });
+      await Promise.all([entry, ...(pending === COVERED ? [] : pending)].map((e) => this.purge(e)));
+      await link.script(CLEAN_UP, keys.clusterKeys, [], { what, onInterrupt: "resend" });
     })();
     leaving.catch(() => undefined); // after the deadline nobody waits; the reaper finishes
     try {

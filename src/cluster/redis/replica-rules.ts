@@ -21,7 +21,7 @@ export function judgeEvent(event: ChangeEvent, epoch: string, cursor: number): V
 }
 
 /** Epochs are Redis TIME in µs as decimal strings: longer or larger is newer. */
-export function isOlderEpoch(a: string, b: string): boolean {
+function isOlderEpoch(a: string, b: string): boolean {
   return a.length === b.length ? a < b : a.length < b.length;
 }
 

@@ -105,7 +105,7 @@ export function decodeSeal(raw: string): string | null {
 }
 
 /** One change of a scope, as the scripts publish it. */
-export type Change =
+type Change =
   | readonly ["g+", string, string, string, string]
   | readonly ["g-", string]
   | readonly ["m", string, string, string, number, string];
