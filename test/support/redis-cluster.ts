@@ -5,7 +5,7 @@
  */
 
 import { isSettled, messageBarrier } from "../../src/cluster/redis/test-seams.js";
-import { ActorSystem } from "../../src/index.js";
+import { ActorSystem, type RedisClusterOptions } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
 
 export const FAST_CLUSTER = { heartbeatIntervalMs: 100, nodeTimeoutMs: 1_000 } as const;
@@ -15,7 +15,7 @@ export async function startNodes(
   url: string,
   count: number,
   prefix: string,
-  extra: { joinVisibilityTimeoutMs?: number } = {},
+  extra: Partial<Omit<RedisClusterOptions, "redis">> = {},
 ): Promise<ActorSystem[]> {
   const nodes: ActorSystem[] = [];
   for (let i = 0; i < count; i++) {
