@@ -91,6 +91,16 @@ export class RedisServer {
     await this.#launch();
   }
 
+  /** Kills the server (SIGKILL) and leaves it down until `relaunch`: Redis is away. */
+  async kill(): Promise<void> {
+    await this.#kill();
+  }
+
+  /** Starts a killed server again on the same port, with the same files. */
+  async relaunch(): Promise<void> {
+    await this.#launch();
+  }
+
   async stop(): Promise<void> {
     await this.#kill();
     rmSync(this.#dir, { recursive: true, force: true });

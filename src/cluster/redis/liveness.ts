@@ -228,7 +228,11 @@ export class Liveness {
   }
 }
 
-/** A script by SHA on a connection of its own (the heartbeat), loading it if Redis forgot it. */
+/**
+ * A script by SHA on a connection of its own, loaded first if Redis forgot it (NOSCRIPT:
+ * it ran nothing). Only for calls that are alone on their connection — a tick, or a
+ * registration during a recovery — so the retry cannot overtake a newer call.
+ */
 async function evalsha(
   conn: Redis,
   script: Script,
@@ -238,9 +242,9 @@ async function evalsha(
   try {
     return await conn.evalsha(script.sha, script.keys, ...keys, ...args);
   } catch (error) {
-    // A tick is safe to run again: it only heartbeats and reaps by Redis's own clock.
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    return conn.eval(script.lua, script.keys, ...keys, ...args);
+    await conn.script("LOAD", script.lua);
+    return conn.evalsha(script.sha, script.keys, ...keys, ...args);
   }
 }
 
