@@ -224,8 +224,15 @@ export class ClusteredGroups implements ProcessGroups {
 // `work`, or the signal's reason as soon as it aborts (the work itself goes on unheard).
 function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined); // abandoned: its end is nobody's business now
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => {
+      work.catch(() => undefined); // abandoned: its end is nobody's business now
+      reject(signal.reason);
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
