@@ -24,6 +24,7 @@ import type {
   WireError,
   WireScope,
 } from "./cluster-protocol.js";
+import { SoakWorkload } from "./soak-workload.js";
 
 const config = JSON.parse(process.env.CHORUS_NODE ?? "{}") as NodeConfig;
 const deliveries: DeliveryRecord[] = [];
@@ -34,6 +35,12 @@ const timers = new Set<NodeJS.Timeout>();
 // Every join scheduled by joinLater, settled or not: a test can wait for all of them.
 const scheduled: Promise<unknown>[] = [];
 const stopWatches = new AbortController();
+const unhandledRejections: string[] = [];
+let soak: SoakWorkload | null = null;
+process.on("unhandledRejection", (reason) => {
+  unhandledRejections.push(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
+  console.error(`[${config.nodeId}] unhandled rejection: ${String(reason)}`);
+});
 let system: ActorSystem;
 
 function send(message: NodeMessage): void {
@@ -240,6 +247,26 @@ async function run(command: Command): Promise<Results[Command["op"]]> {
       return events.filter((e) => e.tenantId === command.tenantId);
     case "waitGone":
       return waitGone(groupsOf(command.scope), command.group, command.actorIds, command.timeoutMs);
+    case "soakStart":
+      soak = new SoakWorkload(system, config.nodeId, command.plan);
+      soak.start();
+      return null;
+    case "soakStop": {
+      if (soak === null) throw new Error("no soak is running");
+      return { ...(await soak.stop()), unhandledRejections };
+    }
+    case "soakHoldings": {
+      if (soak === null) throw new Error("no soak is running");
+      const held: Record<string, Record<string, string[]>> = {};
+      for (const [tenantId, groups] of Object.entries(soak.expected())) {
+        const scope = { tenantId, namespace: "ns" };
+        held[tenantId] = {};
+        for (const group of Object.keys(groups)) {
+          held[tenantId][group] = (await system.groups(scope).getLocalMembers(group)).sort();
+        }
+      }
+      return { expected: soak.expected(), held };
+    }
     case "shutdown":
       await close();
       return null;

@@ -25,6 +25,32 @@ export interface NodeConfig {
   readonly printDeliveries?: boolean;
 }
 
+/** What a node does in a fault soak (soak-workload.ts). */
+export interface SoakPlan {
+  readonly scopes: readonly WireScope[];
+  readonly groups: readonly string[];
+  readonly actorsPerScope: number;
+  readonly opsPerSecond: number;
+  readonly publishesPerSecond: number;
+}
+
+/** What a node's soak workload did and saw. */
+export interface SoakReport {
+  readonly joins: number;
+  readonly leaves: number;
+  /** Joins and leaves that were refused (and so must have changed nothing). */
+  readonly refused: number;
+  readonly publishes: number;
+  readonly refusedPublishes: number;
+  readonly deliveries: number;
+  /** A publisher's number delivered again to an actor. */
+  readonly repeated: number;
+  /** A publisher's number delivered after a larger one. */
+  readonly outOfOrder: number;
+  /** Promise rejections nobody handled, in the node process, as text. */
+  readonly unhandledRejections: readonly string[];
+}
+
 /** A message an actor handled, as the actor recorded it. */
 export interface DeliveryRecord {
   readonly tenantId: string;
@@ -112,6 +138,10 @@ export type Command =
       readonly actorIds: readonly string[];
       readonly timeoutMs: number;
     } & Scoped)
+  | { readonly op: "soakStart"; readonly plan: SoakPlan }
+  | { readonly op: "soakStop" }
+  /** What the soak's actors hold by their resolved calls (`expected`) and by the node's own view (`held`). */
+  | { readonly op: "soakHoldings" }
   | { readonly op: "shutdown" };
 
 export type Op = Command["op"];
@@ -134,6 +164,12 @@ export interface Results {
   received: DeliveryRecord[];
   events: EventRecord[];
   waitGone: { readonly atMs: number };
+  soakStart: null;
+  soakStop: SoakReport;
+  soakHoldings: {
+    readonly expected: Record<string, Record<string, string[]>>;
+    readonly held: Record<string, Record<string, string[]>>;
+  };
   shutdown: null;
 }
 
