@@ -1,7 +1,7 @@
 /**
- * The conformance suite: every row of the contract table in DESIGN.md, as one set of
- * tests that every backend runs (the embedded default now, Redis with several nodes
- * later), in the manner of Phoenix.PubSub's shared adapter tests.
+ * The conformance suite: the contract of the README (the tour, the guarantees, the
+ * errors) as one set of tests that every mode runs — one embedded node, and several
+ * nodes over Redis — in the manner of Phoenix.PubSub's shared adapter tests.
  *
  * Tests are written for a cluster of 1 to 3 nodes: actors are spawned round-robin over
  * the nodes, joined and left on the node that hosts them, groups are created on node 0,

@@ -1,6 +1,6 @@
 /**
  * Faults in the middle of a stream of changes, with node processes over a real
- * redis-server (CLUSTER.md cases 4, 8 and 12): a replica built while others join and
+ * redis-server (docs/multi-node.md cases 4, 8 and 12): a replica built while others join and
  * leave; one node's command connection killed during a burst of joins; a slow node cut
  * by Redis's pub/sub output limit during a message flood. Each ends with every replica
  * equal to Redis and to what the actors did.

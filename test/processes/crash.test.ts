@@ -1,5 +1,5 @@
 /**
- * Node crashes and node ids, with real processes over a real redis-server (CLUSTER.md
+ * Node crashes and node ids, with real processes over a real redis-server (docs/multi-node.md
  * cases 1 and 11): a SIGKILLed node's members leave every other view after the
  * timeout; a node restarted at once under the same id waits out its previous
  * incarnation's timeout, then replaces it with no double members; and a second live

@@ -1,7 +1,7 @@
 /**
  * Publishing and group lifecycle across three node processes over a real redis-server:
  * a publish made right after a visible join, from another node, reaches the new member
- * (CLUSTER.md case 15); each publisher's messages arrive in order, each exactly once
+ * (docs/multi-node.md case 15); each publisher's messages arrive in order, each exactly once
  * when nothing fails; a group deleted on one node is gone on all; an actor that stops
  * leaves every group everywhere (case 16).
  */

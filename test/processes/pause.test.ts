@@ -1,5 +1,5 @@
 /**
- * Paused node processes (SIGSTOP/SIGCONT) over a real redis-server, CLUSTER.md cases 2,
+ * Paused node processes (SIGSTOP/SIGCONT) over a real redis-server, docs/multi-node.md cases 2,
  * 3 and 14: a short pause purges nothing; a long one gets the node declared dead, and
  * when it comes back it re-asserts what its actors hold and nothing of its old
  * incarnation comes back; a visible join with a paused node rejects naming it or

@@ -1,6 +1,6 @@
 /**
  * Concurrent reapers and a reaper killed in the middle of its purge, with node processes
- * over a real redis-server (CLUSTER.md case 10): a node dies with rows in several
+ * over a real redis-server (docs/multi-node.md case 10): a node dies with rows in several
  * scopes; every survivor runs a reaper pass after its timeout, and exactly one of them
  * flips it; that one is killed after purging one scope, and the others finish the purge
  * from the pending-purge record it left.

@@ -1,5 +1,5 @@
 /**
- * A Redis restart with an append-only file under three node processes (CLUSTER.md case
+ * A Redis restart with an append-only file under three node processes (docs/multi-node.md case
  * 6): groups are kept — an empty one too — memberships of live nodes are all there,
  * and nobody is evicted by the restart.
  */

@@ -1,5 +1,5 @@
 /**
- * Redis failing under three node processes (CLUSTER.md cases 5, 7 and 9): a restart
+ * Redis failing under three node processes (docs/multi-node.md cases 5, 7 and 9): a restart
  * without persistence loses no membership of a live node and evicts nobody; killing
  * every subscriber connection loses no change; a stall longer than the node timeout
  * evicts nobody. After each, every replica equals Redis and what the actors did.
