@@ -27,7 +27,7 @@ export function pauseHeartbeat(backend: RedisBackend): () => void {
  */
 export async function isSettled(backend: RedisBackend): Promise<boolean> {
   backend.outbox.flush();
-  const replicas = [...backend.replicas.values()];
+  const replicas = [...backend.views.all.values()];
   if (!backend.link.isOpen || backend.link.queuedBytes > 0 || replicas.some((r) => !r.isCurrent))
     return false;
   const metas = await backend.link.call(
@@ -53,7 +53,7 @@ export function inspect(backend: RedisBackend): ClusterInspection {
     nodeId: backend.nodeId,
     incarnation: backend.liveness.incarnation,
     incarnations: backend.liveness.incarnations,
-    resyncs: backend.resyncs,
+    resyncs: backend.views.resyncs,
     errors: backend.errors.count,
     wireMessages: backend.outbox.stats.wireMessages,
     forwardedMessages: backend.outbox.stats.messages,
@@ -61,7 +61,7 @@ export function inspect(backend: RedisBackend): ClusterInspection {
     duplicateWireMessages: backend.inbox.stats.duplicates,
     missingWireMessages: backend.inbox.stats.missing,
     lostWireMessages: backend.link.lostPublishes,
-    scopes: [...backend.replicas.values()].map((r) => ({
+    scopes: [...backend.views.all.values()].map((r) => ({
       scope: r.keys.id,
       cursor: r.cursor,
       isCurrent: r.isCurrent,
