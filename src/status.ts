@@ -107,6 +107,7 @@ class Reader implements AsyncIterableIterator<StatusChange> {
   }
 
   return(): Promise<IteratorResult<StatusChange>> {
+    this.#pending.length = 0; // the reader has gone: nothing more for it
     this.end();
     return Promise.resolve(DONE);
   }
@@ -115,6 +116,7 @@ class Reader implements AsyncIterableIterator<StatusChange> {
     return this;
   }
 
+  /** Ends the iteration once what is buffered has been read (the node stopped: that change is read too). */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -124,5 +126,8 @@ class Reader implements AsyncIterableIterator<StatusChange> {
     this.#wake = null;
   }
 
-  readonly #onAbort = (): void => this.end();
+  readonly #onAbort = (): void => {
+    this.#pending.length = 0;
+    this.end();
+  };
 }

@@ -41,18 +41,26 @@ export class EmbeddedGroups implements ProcessGroups {
     this.#host = host;
   }
 
+  // Nothing waits here, so a signal only matters when it has already aborted.
   createGroup(name: GroupName, options?: CreateGroupOptions): Promise<ProcessGroup> {
-    return this.#attempt(() =>
-      this.#core.describe(this.#core.create(this.#core.prepareCreate(name, options))),
-    );
+    return this.#attempt(() => {
+      signalOf(options, "createGroup");
+      return this.#core.describe(this.#core.create(this.#core.prepareCreate(name, options)));
+    });
   }
 
-  deleteGroup(name: GroupName): Promise<void> {
-    return this.#attemptVoid(() => this.#core.delete(name));
+  deleteGroup(name: GroupName, options?: CallOptions): Promise<void> {
+    return this.#attemptVoid(() => {
+      signalOf(options, "deleteGroup");
+      this.#core.delete(name);
+    });
   }
 
-  getGroup(name: GroupName): Promise<ProcessGroup> {
-    return this.#attempt(() => this.#core.describe(this.#core.group(name)));
+  getGroup(name: GroupName, options?: CallOptions): Promise<ProcessGroup> {
+    return this.#attempt(() => {
+      signalOf(options, "getGroup");
+      return this.#core.describe(this.#core.group(name));
+    });
   }
 
   // Join, leave and publish are written out, not passed as closures: they are the hot paths.
