@@ -15,7 +15,7 @@ import {
   type SpawnOptions,
 } from "../src/index.js";
 import { rejectsWith } from "./conformance/world.js";
-import { freshScope, newSystem } from "./support/helpers.js";
+import { freshScope, newSystem, until } from "./support/helpers.js";
 import { setUp, state, throwsWith } from "./support/refusals.js";
 
 describe("options", () => {
@@ -246,4 +246,126 @@ describe("spawn", () => {
     await ref.stop(); // idempotent
     await rejectsWith(ref.send("late"), ActorNotFoundError, "ACTOR_NOT_FOUND", ["gone", scope.tenantId]);
   });
+});
+
+describe("system options, checked like arguments", () => {
+  it("refuses an unknown ActorSystem option, naming it", () => {
+    assert.throws(
+      () => new ActorSystem({ nodeId: "n", nodeid: "x" } as never),
+      (error: unknown) =>
+        error instanceof InvalidArgumentError &&
+        error.code === "INVALID_ARGUMENT" &&
+        error.argument.endsWith(".nodeid") &&
+        error.message.includes("nodeid"),
+    );
+  });
+
+  it("refuses a clock that returns NaN, an infinity or a string", () => {
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, "1700000000000"]) {
+      throwsWith(
+        () => new ActorSystem({ nodeId: "n", clock: () => value as number }),
+        InvalidArgumentError,
+        "INVALID_ARGUMENT",
+      );
+    }
+  });
+
+  it("refuses to create a group when the clock goes bad later, creating nothing", async () => {
+    let now: unknown = 1_700_000_000_000;
+    await using system = new ActorSystem({ nodeId: "n", clock: () => now as number });
+    const groups = system.groups(freshScope());
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, "soon"]) {
+      now = value;
+      await rejectsWith(groups.createGroup("g"), InvalidArgumentError, "INVALID_ARGUMENT", ["clock"]);
+    }
+    assert.deepEqual((await groups.listGroups()).groups, []);
+    now = 1_700_000_000_000;
+    assert.equal((await groups.createGroup("g")).createdAt.getTime(), 1_700_000_000_000);
+  });
+
+  it("refuses a cluster option on the constructor: a clustered system is made by start", () => {
+    throwsWith(
+      () => new ActorSystem({ cluster: { redis: "redis://127.0.0.1:1" } }),
+      InvalidArgumentError,
+      "INVALID_ARGUMENT",
+    );
+  });
+
+  // Port 1 never answers: a start that tried to connect would not reject with INVALID_ARGUMENT.
+  const REDIS = "redis://127.0.0.1:1";
+  const badClusters: readonly { what: string; cluster: unknown; names: string }[] = [
+    { what: "an unknown key", cluster: { redis: REDIS, prefx: "x" }, names: "cluster.prefx" },
+    {
+      what: "an onError that is not a function",
+      cluster: { redis: REDIS, onError: "log" },
+      names: "cluster.onError",
+    },
+    {
+      what: "a prefix with a space",
+      cluster: { redis: REDIS, prefix: "has space" },
+      names: "cluster.prefix",
+    },
+    { what: "a prefix with braces", cluster: { redis: REDIS, prefix: "a{b}" }, names: "cluster.prefix" },
+    {
+      what: "a zero command timeout",
+      cluster: { redis: REDIS, commandTimeoutMs: 0 },
+      names: "cluster.commandTimeoutMs",
+    },
+    {
+      what: "a fractional offline budget",
+      cluster: { redis: REDIS, maxOfflineBytes: 1.5 },
+      names: "cluster.maxOfflineBytes",
+    },
+    { what: "a URL that is not redis://", cluster: { redis: "http://127.0.0.1:1" }, names: "cluster.redis" },
+    {
+      what: "a node timeout under twice the heartbeat",
+      cluster: { redis: REDIS, heartbeatIntervalMs: 1_000, nodeTimeoutMs: 1_999 },
+      names: "cluster.nodeTimeoutMs",
+    },
+    { what: "cluster options that are not an object", cluster: "redis://127.0.0.1:1", names: "cluster" },
+  ];
+  for (const { what, cluster, names } of badClusters) {
+    it(`rejects a start with ${what} before connecting to anything`, async () => {
+      await rejectsWith(
+        ActorSystem.start({ nodeId: "n", cluster: cluster as never }),
+        InvalidArgumentError,
+        "INVALID_ARGUMENT",
+        [names],
+      );
+    });
+  }
+});
+
+describe("shutdown options", () => {
+  const bad: readonly { what: string; options: unknown }[] = [
+    { what: "a drain that is not a boolean", options: { drain: "yes" } },
+    { what: "a negative timeout", options: { timeoutMs: -1 } },
+    { what: "a fractional timeout", options: { timeoutMs: 1.5 } },
+    { what: "an unknown key", options: { drian: true } },
+    { what: "options that are not an object", options: "now" },
+  ];
+  for (const { what, options } of bad) {
+    it(`rejects ${what}, stopping nothing, and a later valid shutdown still works`, async () => {
+      const system = newSystem();
+      const scope = freshScope();
+      const groups = system.groups(scope);
+      const received: string[] = [];
+      const ref = system.spawn<string>({ id: "a", ...scope }, (m) => {
+        received.push(m);
+      });
+      await rejectsWith(system.shutdown(options as never), InvalidArgumentError, "INVALID_ARGUMENT");
+      // The refused call set nothing: the system runs on.
+      assert.equal(system.isStopped, false);
+      assert.equal(system.status, "ready");
+      await groups.createGroup("g");
+      await groups.joinGroup("g", ref);
+      await groups.publishToGroup("g", "still running");
+      await until("the publish to be handled", () => received.length === 1);
+      assert.deepEqual(received, ["still running"]);
+      await system.shutdown();
+      assert.equal(system.isStopped, true);
+      assert.equal(system.status, "stopped");
+      assert.deepEqual(await ref.stopped, { reason: "shutdown" });
+    });
+  }
 });
