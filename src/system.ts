@@ -45,8 +45,10 @@ export interface ActorSystemOptions {
 
 export interface ShutdownOptions {
   /**
-   * Let every mailbox empty before the actors stop (new calls are refused meanwhile),
-   * for at most `timeoutMs`. Default: false — queued messages are dropped.
+   * Let every mailbox empty before the actors stop, for at most `timeoutMs`: group
+   * calls and spawns are refused meanwhile, while sends between actors still go
+   * through, so conversations in progress can finish. Default: false — queued
+   * messages are dropped.
    */
   readonly drain?: boolean;
   /** How long a drain may take. Default: 5 000. */
@@ -225,13 +227,15 @@ export class ActorSystem implements AsyncDisposable {
 
   async #close(options: Required<ShutdownOptions>): Promise<void> {
     this.#stopped = true;
+    // For health checks, not ready from the moment it starts to go.
+    this.#status.set("stopped", "shutting down");
     if (options.drain) await this.#runtime.drained(options.timeoutMs);
     this.#runtime.close();
     this.#groups.clear();
     try {
       await this.#backend?.close();
     } finally {
-      this.#status.set("stopped", "shut down");
+      this.#status.set("stopped", "shut down"); // when shutdown ran before start finished
     }
   }
 }
