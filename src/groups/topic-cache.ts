@@ -1,33 +1,13 @@
 /**
- * TopicCache: one group's published topics and the audience each reached, so that a
- * topic published again — the common case, a stream of a few thousand topics over and
- * over — costs one map look-up instead of a validation, a split and a trie walk.
+ * TopicCache: one group's published topics and the audience each reached, so a topic
+ * published again costs one map look-up instead of a split and a trie walk.
  *
- * Correctness rests on one rule: the group empties its cache on every change of its
- * membership (a join, a leave, new topics, a member that stopped or whose node went
- * away), in the same place it drops its other cached audiences. An entry therefore
- * never outlives the membership it was computed from, and audiences are immutable, so
- * handing the same one to several publishes is what `everyone()` already does.
- *
- * A topic enters only after it was validated and matched, so a hit also proves the
- * topic valid.
- *
- * A topic enters on its second publish since the last change, not its first. A stream
- * of topics that never recur (an id in every topic, say) then neither keeps audiences
- * alive only to drop them unused (the garbage collector copying them, then the map
- * growing, cost such a stream more than the match itself) nor fills the map. First
- * publishes are remembered in a table of hashes of the topics' text, not in the map:
- * an integer per slot, written in place. Two topics that share a slot only make one
- * enter a publish early or late; what an entry holds is always an exact match.
- *
- * Memory is bounded per group, in entries and in member references held (an audience
- * of n local members holds n cells and n slots); when a new entry would cross either
- * bound, the cache starts over empty. That is cheap and needs no bookkeeping on a hit.
- * The table of first publishes starts small and doubles, up to a bound, only while
- * topics arrive faster than it can tell them apart. And memory is bounded across all
- * groups of the process: every cache's references and first-publish tables count in
- * one account, and when a cache would cross its bound, every cache starts over — so
- * ten thousand groups publishing with topics hold no more than one busy group may.
+ * - The group empties it on every change of its membership, where it drops its other
+ *   cached audiences: an entry never outlives the membership it was computed from.
+ * - A topic enters on its second publish since the last change (first publishes are
+ *   kept as hashes only), so topics that never recur neither fill it nor churn it.
+ * - Bounded per group, in entries and member references, and across the process by one
+ *   account: crossing a bound empties the cache (every cache, for the account).
  */
 import type { Audience } from "./audience.js";
 
