@@ -7,8 +7,8 @@
  * This module depends on nothing else in the project; every other layer imports it.
  */
 
-/** A `(tenantId, namespace)` pair: the unit of isolation. */
-export interface Scope {
+// A scope as errors name it (names.ts defines Scope; this module depends on nothing).
+interface Scope {
   readonly tenantId: string;
   readonly namespace: string;
 }

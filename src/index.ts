@@ -30,7 +30,6 @@ export {
   PayloadTooLargeError,
   PermissionDeniedError,
   ProcessGroupError,
-  type Scope,
   SystemStoppedError,
   WatchOverflowError,
 } from "./errors.js";
@@ -46,7 +45,7 @@ export type {
 } from "./groups/process-groups.js";
 export { PublishResult } from "./groups/publish-result.js";
 export type { MembershipEvent, WatchOptions } from "./groups/watch.js";
-export type { ActorId, GroupName, NodeId } from "./names.js";
+export type { ActorId, GroupName, NodeId, Scope } from "./names.js";
 export { MAX_TOPIC_LENGTH, MAX_TOPIC_SEGMENTS } from "./names.js";
 export {
   ActorSystem,

@@ -6,13 +6,14 @@
  * Topic limits (segments, length) are hard caps: they bound the cost of matching a
  * topic against `#` patterns, which is otherwise exponential in the pattern's `#`s.
  */
-import {
-  InvalidArgumentError,
-  InvalidNameError,
-  InvalidTopicError,
-  type NameKind,
-  type Scope,
-} from "./errors.js";
+
+import { InvalidArgumentError, InvalidNameError, InvalidTopicError, type NameKind } from "./errors.js";
+
+/** A `(tenantId, namespace)` pair: the unit of isolation. */
+export interface Scope {
+  readonly tenantId: string;
+  readonly namespace: string;
+}
 
 export type ActorId = string;
 export type GroupName = string;

@@ -15,11 +15,11 @@ import { ClusteredGroups } from "./cluster/clustered-groups.js";
 import { checkKeys, clusterSettings, type RedisClusterOptions } from "./cluster/redis/options.js";
 import { RedisBackend } from "./cluster/redis/redis-backend.js";
 import { ErrorLog } from "./error-log.js";
-import { InvalidArgumentError, type Scope, SystemStoppedError } from "./errors.js";
+import { InvalidArgumentError, SystemStoppedError } from "./errors.js";
 import { EmbeddedGroups, type HandleHost } from "./groups/embedded-groups.js";
 import type { ProcessGroups } from "./groups/process-groups.js";
 import { Scopes } from "./groups/scopes.js";
-import { type NodeId, validateNodeId, validateScope } from "./names.js";
+import { type NodeId, type Scope, validateNodeId, validateScope } from "./names.js";
 import { type NodeStatus, StatusBoard, type StatusChange, type StatusOptions } from "./status.js";
 
 export interface ActorSystemOptions {

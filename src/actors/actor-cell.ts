@@ -15,8 +15,7 @@
  * The cell knows nothing of groups; it reports its end to the runtime, which tells
  * whoever listens.
  */
-import type { Scope } from "../errors.js";
-import type { ActorId } from "../names.js";
+import type { ActorId, Scope } from "../names.js";
 import type { ActorRef } from "./actor-ref.js";
 import { BUSY, type CellTable, currentDelivery, IDLE } from "./cell-table.js";
 import { type Delivery, Mailbox, Offer, type OverflowPolicy } from "./mailbox.js";

@@ -3,8 +3,7 @@
  * is joined with, and what a behaviour sees as `context.self`. It holds no state of
  * its own beyond identity; everything lives in the runtime's cell.
  */
-import type { Scope } from "../errors.js";
-import type { ActorId, NodeId } from "../names.js";
+import type { ActorId, NodeId, Scope } from "../names.js";
 import type { ActorCell, StopInfo } from "./actor-cell.js";
 
 /** Where a ref finds its cell; a symbol, so the cell is not part of the public type. */

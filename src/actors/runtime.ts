@@ -10,11 +10,11 @@ import {
   ActorNotFoundError,
   InvalidArgumentError,
   MailboxFullError,
-  type Scope,
 } from "../errors.js";
 import {
   type ActorId,
   type NodeId,
+  type Scope,
   scopeKey,
   validateActorId,
   validateMessage,

@@ -14,7 +14,7 @@
  * confirmed everywhere in time (JoinNotVisibleError: the membership stays).
  */
 import type { ActorCell } from "../actors/actor-cell.js";
-import { JoinNotVisibleError, ProcessGroupError, type Scope, SystemStoppedError } from "../errors.js";
+import { JoinNotVisibleError, ProcessGroupError, SystemStoppedError } from "../errors.js";
 import type { HandleHost } from "../groups/embedded-groups.js";
 import type {
   ActorLike,
@@ -30,7 +30,7 @@ import type {
 import type { PublishResult } from "../groups/publish-result.js";
 import { type MembershipChange, type ScopeGroups, signalOf } from "../groups/scope-groups.js";
 import { type MembershipEvent, type WatchOptions, whenOpened } from "../groups/watch.js";
-import type { ActorId, GroupName } from "../names.js";
+import type { ActorId, GroupName, Scope } from "../names.js";
 import type { Replication } from "./replication.js";
 
 export class ClusteredGroups implements ProcessGroups {

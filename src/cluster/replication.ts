@@ -4,10 +4,9 @@
  * The handle owns membership and local delivery through the scope's core; the store
  * only shares and carries, as in Phoenix.PubSub's adapter split.
  */
-import type { Scope } from "../errors.js";
 import type { GroupRecord, MembershipRecord } from "../groups/remote-changes.js";
 import type { ScopeGroups } from "../groups/scope-groups.js";
-import type { ActorId, GroupName } from "../names.js";
+import type { ActorId, GroupName, Scope } from "../names.js";
 
 /** A message on its way to other nodes; topic matching and `exclude` happen there. */
 export interface RemoteMessage {

@@ -4,9 +4,8 @@
  * wrapped in a promise; nothing waits, and a join or a publish builds no async frame.
  */
 
-import type { Scope } from "../errors.js";
 import { ProcessGroupError, SystemStoppedError } from "../errors.js";
-import type { ActorId, GroupName } from "../names.js";
+import type { ActorId, GroupName, Scope } from "../names.js";
 import type {
   ActorLike,
   CallOptions,

@@ -5,8 +5,7 @@
  * the same guarantees where both apply; every operation returns a Promise.
  */
 import type { ActorRef } from "../actors/actor-ref.js";
-import type { Scope } from "../errors.js";
-import type { ActorId, GroupName } from "../names.js";
+import type { ActorId, GroupName, Scope } from "../names.js";
 import type { GroupPage, ListGroupsOptions } from "./listing.js";
 import type { PublishResult } from "./publish-result.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";

@@ -19,13 +19,13 @@ import {
   InvalidArgumentError,
   NotAMemberError,
   PermissionDeniedError,
-  type Scope,
 } from "../errors.js";
 import {
   type ActorId,
   type GroupName,
   type NodeId,
   parseSubscriptions,
+  type Scope,
   scopeKey,
   splitPublishedTopic,
   validateActorId,

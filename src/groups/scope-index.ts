@@ -12,8 +12,7 @@
  * reverse index: their owners state every change, one membership at a time.
  */
 import type { ActorCell } from "../actors/actor-cell.js";
-import type { Scope } from "../errors.js";
-import type { ActorId, GroupName, NodeId } from "../names.js";
+import type { ActorId, GroupName, NodeId, Scope } from "../names.js";
 import { Group } from "./group.js";
 import { type Member, SoleJoin } from "./members.js";
 import { WatchHub } from "./watch.js";

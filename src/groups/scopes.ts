@@ -6,8 +6,7 @@
  */
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { ActorRuntime } from "../actors/runtime.js";
-import type { Scope } from "../errors.js";
-import { type GroupName, scopeKey } from "../names.js";
+import { type GroupName, type Scope, scopeKey } from "../names.js";
 import type { ProcessGroups } from "./process-groups.js";
 import { type CoreHost, ScopeGroups } from "./scope-groups.js";
 

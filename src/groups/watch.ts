@@ -10,8 +10,8 @@
  * consumer breaks out of the loop, when its group is deleted, or when the system
  * shuts down.
  */
-import { InvalidArgumentError, type ProcessGroupError, type Scope, WatchOverflowError } from "../errors.js";
-import type { ActorId, GroupName, NodeId } from "../names.js";
+import { InvalidArgumentError, type ProcessGroupError, WatchOverflowError } from "../errors.js";
+import type { ActorId, GroupName, NodeId, Scope } from "../names.js";
 
 export type MembershipEvent =
   | { readonly type: "created"; readonly group: GroupName }

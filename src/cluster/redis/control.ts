@@ -4,7 +4,7 @@
  * for one (wire.ts has their form). They are hints: each can be lost, and the waits
  * they end have deadlines and retries; while the link is down they are not sent.
  */
-import type { Scope } from "../../errors.js";
+import type { Scope } from "../../names.js";
 import type { KeyLayout } from "./keys.js";
 import { COVERED, type CommandLink } from "./link.js";
 import type { ScopeReplica } from "./replica.js";

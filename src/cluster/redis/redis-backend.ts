@@ -15,10 +15,10 @@
  */
 import type { Redis } from "ioredis";
 import type { ErrorLog } from "../../error-log.js";
-import { BackendUnavailableError, NodeIdInUseError, type Scope } from "../../errors.js";
+import { BackendUnavailableError, NodeIdInUseError } from "../../errors.js";
 import type { GroupRecord, MembershipRecord } from "../../groups/remote-changes.js";
 import type { ScopeGroups } from "../../groups/scope-groups.js";
-import type { NodeId } from "../../names.js";
+import type { NodeId, Scope } from "../../names.js";
 import type { StatusBoard } from "../../status.js";
 import type { RemoteMessage, Replication } from "../replication.js";
 import { connect } from "./connection.js";

@@ -9,7 +9,7 @@
  * ahead. The view also keeps each group's epoch (new on delete + re-create), which
  * this node's writes carry so that a join aimed at a deleted group is refused.
  */
-import type { Scope } from "../../errors.js";
+
 import {
   applyGroupCreated,
   applyGroupDeleted,
@@ -19,6 +19,7 @@ import {
   replaceView,
 } from "../../groups/remote-changes.js";
 import type { ScopeGroups } from "../../groups/scope-groups.js";
+import type { Scope } from "../../names.js";
 import type { ScopeKeys } from "./keys.js";
 import { endedGroups, judgeEvent } from "./replica-rules.js";
 import { Seals } from "./seals.js";

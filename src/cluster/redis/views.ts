@@ -4,8 +4,9 @@
  * read again after a recovery or a re-subscription, and on each heartbeat the idle
  * ones compared with Redis's sequence numbers, so a lost last event is found too.
  */
-import type { Scope } from "../../errors.js";
+
 import type { ScopeGroups } from "../../groups/scope-groups.js";
+import type { Scope } from "../../names.js";
 import type { KeyLayout } from "./keys.js";
 import { COVERED, type CommandLink } from "./link.js";
 import { type ReplicaHost, ScopeReplica } from "./replica.js";

@@ -10,7 +10,9 @@
  * (reaped, restarted) leaves the wait. At the deadline the wait rejects with
  * JoinNotVisibleError naming the silent nodes; the membership itself stays.
  */
-import { JoinNotVisibleError, type Scope, SystemStoppedError } from "../../errors.js";
+
+import { JoinNotVisibleError, SystemStoppedError } from "../../errors.js";
+import type { Scope } from "../../names.js";
 
 /** An acknowledgement as a holder sends it. */
 export interface Ack {

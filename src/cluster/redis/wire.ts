@@ -11,8 +11,10 @@
  * - A control message, on a node's control channel: an ack, a probe or a self-probe.
  * Anything malformed decodes to null (or is skipped): a wire message is only data.
  */
-import { InvalidArgumentError, PayloadTooLargeError, type Scope } from "../../errors.js";
+
+import { InvalidArgumentError, PayloadTooLargeError } from "../../errors.js";
 import type { RemoteRun } from "../../groups/remote-changes.js";
+import type { Scope } from "../../names.js";
 import type { EncodedMessage, RemoteMessage } from "../replication.js";
 
 /** A message encoded for the wire: its run header (topic, exclude) and its body. */
