@@ -15,6 +15,7 @@
  */
 import type { ActorCell } from "../actors/actor-cell.js";
 import { JoinNotVisibleError, ProcessGroupError, SystemStoppedError } from "../errors.js";
+import { signalOf } from "../groups/arguments.js";
 import type { HandleHost } from "../groups/embedded-groups.js";
 import type {
   ActorLike,
@@ -28,7 +29,7 @@ import type {
   PublishOptions,
 } from "../groups/process-groups.js";
 import type { PublishResult } from "../groups/publish-result.js";
-import { type MembershipChange, type ScopeGroups, signalOf } from "../groups/scope-groups.js";
+import type { MembershipChange, ScopeGroups } from "../groups/scope-groups.js";
 import { type MembershipEvent, type WatchOptions, whenOpened } from "../groups/watch.js";
 import type { ActorId, GroupName, Scope } from "../names.js";
 import type { Replication } from "./replication.js";

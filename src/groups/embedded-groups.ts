@@ -6,6 +6,7 @@
 
 import { ProcessGroupError, SystemStoppedError } from "../errors.js";
 import type { ActorId, GroupName, Scope } from "../names.js";
+import { signalOf } from "./arguments.js";
 import type {
   ActorLike,
   CallOptions,
@@ -18,7 +19,7 @@ import type {
   PublishOptions,
 } from "./process-groups.js";
 import type { PublishResult } from "./publish-result.js";
-import { type ScopeGroups, signalOf } from "./scope-groups.js";
+import type { ScopeGroups } from "./scope-groups.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
 
 /** What a handle asks of the system that made it. */

@@ -18,7 +18,6 @@ import {
   GroupNotFoundError,
   InvalidArgumentError,
   NotAMemberError,
-  PermissionDeniedError,
 } from "../errors.js";
 import {
   type ActorId,
@@ -28,18 +27,17 @@ import {
   type Scope,
   scopeKey,
   splitPublishedTopic,
-  validateActorId,
   validateGroupName,
   validateLabels,
   validateMessage,
 } from "../names.js";
+import { actorIdOf, checkOptions, excludedIds, localActor } from "./arguments.js";
 import { type Audience, without } from "./audience.js";
 import type { Group } from "./group.js";
 import { type GroupPage, listPage } from "./listing.js";
 import type { Member } from "./members.js";
 import type {
   ActorLike,
-  CallOptions,
   CreateGroupOptions,
   JoinOptions,
   ListGroupsOptions,
@@ -81,7 +79,6 @@ export interface PreparedPublish {
   readonly excluded: readonly ActorId[];
 }
 
-const MAX_EXCLUDED = 10_000;
 const NOBODY: readonly ActorId[] = Object.freeze([]);
 
 export class ScopeGroups {
@@ -167,13 +164,13 @@ export class ScopeGroups {
       throw new InvalidArgumentError("visible", 'must be "cluster" when given');
     }
     const group = found ?? this.group(name);
-    return { group, cell: this.#localActor(actor, group.name), topics };
+    return { group, cell: localActor(this.#host.runtime, this.scope, actor, group.name), topics };
   }
 
   /** Takes one join away; at zero the actor is no longer a member. */
   leave(name: unknown, actor: ActorLike): void {
     const found = this.lookUp(name);
-    const actorId = this.#actorId(actor, name as GroupName);
+    const actorId = actorIdOf(this.scope, actor, name as GroupName);
     const group = found ?? this.group(name);
     // A live local actor's own record answers the common case with no look-up here.
     if (actor instanceof ActorRef) {
@@ -187,7 +184,7 @@ export class ScopeGroups {
   /** `leave`, also saying what the membership was before and after, so it can be undone. */
   leaveTracked(name: unknown, actor: ActorLike): MembershipChange {
     const found = this.lookUp(name);
-    const actorId = this.#actorId(actor, name as GroupName);
+    const actorId = actorIdOf(this.scope, actor, name as GroupName);
     const group = found ?? this.group(name);
     const member = this.#memberToLeave(group, actor, actorId);
     const cell = member.cell!;
@@ -246,7 +243,7 @@ export class ScopeGroups {
     let audience = topic === undefined ? undefined : found?.published(topic);
     const segments = topic === undefined || audience !== undefined ? null : splitPublishedTopic(topic);
     const excluded =
-      options?.exclude === undefined ? null : this.#excluded(options.exclude, name as GroupName);
+      options?.exclude === undefined ? null : excludedIds(this.scope, options.exclude, name as GroupName);
     const group = found ?? this.group(name);
     audience ??= segments === null ? group.everyone() : group.matching(segments, topic);
     if (excluded !== null) audience = without(audience, group.members, excluded);
@@ -294,68 +291,9 @@ export class ScopeGroups {
       memberCount: group.size,
     });
   }
-
-  // The live local actor behind `actor`, or the error that says why there is none.
-  #localActor(actor: ActorLike, group: GroupName): ActorCell {
-    if (actor instanceof ActorRef) {
-      const cell = actor[CELL];
-      if (actor.tenantId !== this.scope.tenantId || actor.namespace !== this.scope.namespace) {
-        throw new PermissionDeniedError(actor.id, actor, this.scope, group);
-      }
-      if (!this.#host.runtime.hosts(cell)) {
-        throw new ActorNotFoundError(
-          actor.id,
-          this.scope,
-          cell.isStopped ? "has stopped" : "is not hosted by this node",
-        );
-      }
-      return cell;
-    }
-    validateActorId(actor);
-    const cell = this.#host.runtime.find(this.scope, actor);
-    if (cell === undefined) throw new ActorNotFoundError(actor, this.scope);
-    return cell;
-  }
-
-  #actorId(actor: ActorLike, group: GroupName): ActorId {
-    if (actor instanceof ActorRef) {
-      if (actor.tenantId !== this.scope.tenantId || actor.namespace !== this.scope.namespace) {
-        throw new PermissionDeniedError(actor.id, actor, this.scope, group);
-      }
-      return actor.id;
-    }
-    validateActorId(actor);
-    return actor;
-  }
-
-  #excluded(exclude: ActorLike | readonly ActorLike[], group: GroupName): Set<ActorId> {
-    const list = Array.isArray(exclude) ? (exclude as readonly ActorLike[]) : [exclude as ActorLike];
-    if (list.length > MAX_EXCLUDED) {
-      throw new InvalidArgumentError("exclude", `may name at most ${MAX_EXCLUDED} actors`);
-    }
-    return new Set(list.map((actor) => this.#actorId(actor, group)));
-  }
 }
 
 const NOT_A_MEMBER = Object.freeze({ count: 0, topics: Object.freeze([]) as readonly string[] });
-
-// Options, when given, are an object; a string or a number is refused before any change.
-function checkOptions(options: unknown, operation: string): void {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new InvalidArgumentError(`${operation} options`, "must be an object");
-  }
-}
-
-/** A call's signal, checked: an AbortSignal or none; one already aborted throws its reason. */
-export function signalOf(options: CallOptions | undefined, operation: string): AbortSignal | undefined {
-  if (options === undefined) return undefined;
-  checkOptions(options, operation);
-  const signal = options.signal;
-  if (signal === undefined) return undefined;
-  if (!(signal instanceof AbortSignal)) throw new InvalidArgumentError("signal", "must be an AbortSignal");
-  if (signal.aborted) throw signal.reason;
-  return signal;
-}
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
