@@ -6,6 +6,7 @@
  * subscribers (subscriber.ts) decide what happens to work across a reconnect.
  */
 import { Redis } from "ioredis";
+import { SCRIPTS } from "./scripts.js";
 
 export type Role = "cmd" | "events" | "messages" | "heartbeat";
 
@@ -41,4 +42,21 @@ export function pairs(value: unknown): [string, string][] {
   const out: [string, string][] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) out.push([text(flat[i]), text(flat[i + 1])]);
   return out;
+}
+
+/** Loads every script, so no call on this connection meets NOSCRIPT unless Redis forgets them. */
+export async function loadScripts(conn: Redis): Promise<void> {
+  const pipeline = conn.pipeline();
+  for (const script of SCRIPTS) pipeline.script("LOAD", script.lua);
+  const replies = (await pipeline.exec()) ?? [];
+  for (const [error] of replies) if (error) throw error;
+}
+
+export function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("NOSCRIPT");
+}
+
+// An error Redis answered with (it ran the command and refused it), not a lost connection.
+export function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === "ReplyError";
 }

@@ -19,7 +19,8 @@
  */
 import type { Redis } from "ioredis";
 import { BackendUnavailableError } from "../../errors.js";
-import { SCRIPTS, type Script } from "./scripts.js";
+import { isNoScript, isReplyError, loadScripts } from "./connection.js";
+import type { Script } from "./scripts.js";
 
 type OnInterrupt = "resend" | "covered" | "drop";
 
@@ -37,7 +38,6 @@ export interface CallOptions {
   readonly isCovered?: () => boolean;
   /** Reads the reply: "recover" (say, a fenced incarnation) interrupts the call and recovers. */
   readonly verdict?: (reply: unknown) => Verdict;
-  readonly signal?: AbortSignal | undefined;
 }
 
 export interface LinkHost {
@@ -62,7 +62,8 @@ interface Call {
   reject(error: unknown): void;
   attempt: number;
   done: boolean;
-  cleanUp: () => void;
+  // The call's deadline: a caller waits no longer than commandTimeoutMs, whatever happens.
+  timer: NodeJS.Timeout;
 }
 
 interface Publish {
@@ -132,7 +133,6 @@ export class CommandLink {
   /** Runs a command now if the link is open, else once it is, within the deadline. */
   call<T>(send: (conn: Redis) => Promise<T>, options: CallOptions): Promise<T | typeof COVERED> {
     if (this.#isClosed) return Promise.reject(this.#unavailable(options.what, "the node is shutting down"));
-    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     return new Promise((resolve, reject) => {
       const call: Call = {
         kind: "call",
@@ -143,23 +143,19 @@ export class CommandLink {
         reject,
         attempt: 0,
         done: false,
-        cleanUp: () => {},
+        timer: setTimeout(
+          () =>
+            this.#fail(
+              call,
+              this.#unavailable(
+                options.what,
+                `no answer from Redis within ${this.#host.commandTimeoutMs} ms`,
+              ),
+            ),
+          this.#host.commandTimeoutMs,
+        ),
       };
-      const timer = setTimeout(
-        () =>
-          this.#fail(
-            call,
-            this.#unavailable(options.what, `no answer from Redis within ${this.#host.commandTimeoutMs} ms`),
-          ),
-        this.#host.commandTimeoutMs,
-      );
-      timer.unref();
-      const onAbort = () => this.#fail(call, options.signal!.reason);
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      call.cleanUp = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener("abort", onAbort);
-      };
+      call.timer.unref();
       if (this.#isOpen) this.#send(call);
       else this.#queue.push(call);
     });
@@ -328,14 +324,14 @@ export class CommandLink {
   #succeed(call: Call, value: unknown): void {
     if (call.done) return;
     call.done = true;
-    call.cleanUp();
+    clearTimeout(call.timer);
     call.resolve(value);
   }
 
   #fail(call: Call, error: unknown): void {
     if (call.done) return;
     call.done = true;
-    call.cleanUp();
+    clearTimeout(call.timer);
     this.#inFlight.delete(call);
     const at = this.#queue.indexOf(call);
     if (at >= 0) this.#queue.splice(at, 1);
@@ -346,23 +342,6 @@ export class CommandLink {
     const detail = cause instanceof Error && !why.includes(cause.message) ? ` (${cause.message})` : "";
     return new BackendUnavailableError(`${what} could not be done: ${why}${detail}`, { cause });
   }
-}
-
-/** Loads every script, so no call on this connection meets NOSCRIPT unless Redis forgets them. */
-async function loadScripts(conn: Redis): Promise<void> {
-  const pipeline = conn.pipeline();
-  for (const script of SCRIPTS) pipeline.script("LOAD", script.lua);
-  const replies = (await pipeline.exec()) ?? [];
-  for (const [error] of replies) if (error) throw error;
-}
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith("NOSCRIPT");
-}
-
-// An error Redis answered with (it ran the command and refused it), not a lost connection.
-function isReplyError(error: unknown): boolean {
-  return error instanceof Error && error.name === "ReplyError";
 }
 
 function sleep(ms: number): Promise<void> {

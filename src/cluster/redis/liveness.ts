@@ -19,7 +19,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { NodeIdInUseError } from "../../errors.js";
-import { list, text } from "./connection.js";
+import { isNoScript, list, text } from "./connection.js";
 import type { KeyLayout } from "./keys.js";
 import { COVERED, type CommandLink } from "./link.js";
 import { CLEAN_UP, PURGE_SCOPE, REGISTER, type Script, TICK, UNREGISTER } from "./scripts.js";
@@ -242,7 +242,7 @@ async function evalsha(
   try {
     return await conn.evalsha(script.sha, script.keys, ...keys, ...args);
   } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    if (!isNoScript(error)) throw error;
     await conn.script("LOAD", script.lua);
     return conn.evalsha(script.sha, script.keys, ...keys, ...args);
   }

@@ -8,6 +8,7 @@
  * connection in call order, so a leave followed at once by a join ends subscribed.
  */
 import type { Redis } from "ioredis";
+import { isReplyError } from "./connection.js";
 
 export interface SubscriberHost {
   readonly report: (error: unknown) => void;
@@ -63,7 +64,7 @@ export class Subscriber {
         },
         (error: unknown) => {
           // Unless Redis itself refused it, the connection is going: the re-subscription answers.
-          if (!(error instanceof Error && error.name === "ReplyError")) return;
+          if (!isReplyError(error)) return;
           this.#waiting.delete(waiter);
           reject(error);
         },
@@ -77,7 +78,7 @@ export class Subscriber {
     // A connection that is going forgets its subscriptions anyway; only a refusal is news.
     if (this.conn.status === "ready") {
       this.conn.unsubscribe(channel).catch((error: unknown) => {
-        if (error instanceof Error && error.name === "ReplyError") this.#host.report(error);
+        if (isReplyError(error)) this.#host.report(error);
       });
     }
   }
