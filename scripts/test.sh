@@ -21,7 +21,7 @@ fi
 npm run -s coverage -- "${floors[@]}" node --test --test-concurrency=2 "${tests[@]}"
 
 echo "› example"
-node dist/examples/process_groups_pubsub.js > /dev/null
+node dist/examples/process-groups-pubsub.js > /dev/null
 echo "example ok"
 
 echo "› benchmarks, quick (no timing is asserted)"
