@@ -51,6 +51,8 @@ export interface LinkHost {
   readonly retryDelayMs: number;
   /** The link opened or closed. */
   onOpenChange(isOpen: boolean): void;
+  /** What a call refused because the node shuts down rejects with. */
+  stopped(): Error;
 }
 
 interface Call {
@@ -132,7 +134,7 @@ export class CommandLink {
 
   /** Runs a command now if the link is open, else once it is, within the deadline. */
   call<T>(send: (conn: Redis) => Promise<T>, options: CallOptions): Promise<T | typeof COVERED> {
-    if (this.#isClosed) return Promise.reject(this.#unavailable(options.what, "the node is shutting down"));
+    if (this.#isClosed) return Promise.reject(this.#host.stopped());
     return new Promise((resolve, reject) => {
       const call: Call = {
         kind: "call",
@@ -208,7 +210,7 @@ export class CommandLink {
     this.#isClosed = true;
     this.#setOpen(false);
     this.#ready?.();
-    const stopped = this.#unavailable("the call", "the node is shutting down");
+    const stopped = this.#host.stopped();
     for (const work of [...this.#queue, ...this.#inFlight])
       if (work.kind === "call") this.#fail(work, stopped);
     this.#queue = [];

@@ -15,7 +15,7 @@
  */
 import type { Redis } from "ioredis";
 import type { ErrorLog } from "../../error-log.js";
-import { BackendUnavailableError, NodeIdInUseError } from "../../errors.js";
+import { BackendUnavailableError, NodeIdInUseError, SystemStoppedError } from "../../errors.js";
 import type { GroupRecord, MembershipRecord } from "../../groups/remote-changes.js";
 import type { ScopeGroups } from "../../groups/scope-groups.js";
 import type { NodeId, Scope } from "../../names.js";
@@ -81,6 +81,7 @@ export class RedisBackend implements Replication {
         this.#resyncOnOpen = true;
       },
       onOpenChange: (isOpen) => this.#linkChanged(isOpen),
+      stopped: () => new SystemStoppedError(nodeId),
     });
     this.heartbeat = open("heartbeat");
     const subscribed = { report: this.report, onSubscribedChange: () => this.#updateStatus() };
