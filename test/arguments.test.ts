@@ -15,7 +15,7 @@ import {
   type SpawnOptions,
 } from "../src/index.js";
 import { rejectsWith } from "./conformance/world.js";
-import { freshScope, newSystem, until } from "./support/helpers.js";
+import { eventually, freshScope, newSystem } from "./support/helpers.js";
 import { setUp, state, throwsWith } from "./support/refusals.js";
 
 describe("options", () => {
@@ -360,7 +360,7 @@ describe("shutdown options", () => {
       await groups.createGroup("g");
       await groups.joinGroup("g", ref);
       await groups.publishToGroup("g", "still running");
-      await until("the publish to be handled", () => received.length === 1);
+      await eventually("the publish to be handled", () => received.length === 1, 5_000);
       assert.deepEqual(received, ["still running"]);
       await system.shutdown();
       assert.equal(system.isStopped, true);

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { ActorContext, ActorRef } from "../../src/index.js";
-import { freshScope, newSystem, recorder, until } from "../support/helpers.js";
+import { eventually, freshScope, newSystem, recorder } from "../support/helpers.js";
 
 const system = newSystem("delivery-node");
 after(() => system.shutdown());
@@ -100,7 +100,7 @@ describe("delivery by slot", () => {
     assert.deepEqual(fast.received, [0, 1, 2, 3, 4]);
     assert.deepEqual(slow, []);
     release();
-    await until("the slow member catches up", () => slow.length === 5);
+    await eventually("the slow member catches up", () => slow.length === 5, 5_000);
     assert.deepEqual(slow, [0, 1, 2, 3, 4]);
   });
 
@@ -127,7 +127,11 @@ describe("delivery by slot", () => {
     }
     await groups.publishToGroup("g", 1, { topic: "a.b" });
     await groups.publishToGroup("h", 2);
-    await until("the async actor handles both", () => seen.filter((s) => s.startsWith("async")).length === 4);
+    await eventually(
+      "the async actor handles both",
+      () => seen.filter((s) => s.startsWith("async")).length === 4,
+      5_000,
+    );
     // A direct send has no group and no topic.
     await syncRef.send(3);
     assert.deepEqual(seen, [

@@ -14,7 +14,7 @@ import {
   SystemStoppedError,
 } from "../../src/index.js";
 import { rejectsWith } from "../conformance/world.js";
-import { freshScope, until } from "../support/helpers.js";
+import { eventually, freshScope } from "../support/helpers.js";
 import { throwsWith } from "../support/refusals.js";
 
 interface Slow {
@@ -146,7 +146,7 @@ describe("shutdown without drain", () => {
       assert.equal(slow.ref.mailboxSize, 0);
       // The message in hand runs to its end; nothing after it starts.
       slow.release();
-      await until("the message in hand to finish", () => slow.handled.length === 1);
+      await eventually("the message in hand to finish", () => slow.handled.length === 1, 5_000);
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(slow.started, ["m1"]);
       assert.deepEqual(slow.handled, ["m1"]);

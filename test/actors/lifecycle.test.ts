@@ -18,7 +18,7 @@ import {
   SystemStoppedError,
 } from "../../src/index.js";
 import { rejectsWith } from "../conformance/world.js";
-import { freshScope, until } from "../support/helpers.js";
+import { eventually, freshScope } from "../support/helpers.js";
 
 class Boom extends Error {}
 
@@ -107,7 +107,7 @@ describe("an actor whose behaviour fails", () => {
       const actor = fragile(system, scope, "resume", isAsync);
       await joinThree(groups, actor.ref);
       for (const m of ["one", "boom", "two", "boom", "three"]) await actor.ref.send(m);
-      await until("the messages after the failures", () => actor.handled.length === 3);
+      await eventually("the messages after the failures", () => actor.handled.length === 3, 5_000);
       assert.deepEqual(actor.handled, ["one", "two", "three"]);
       assert.equal(actor.ref.isStopped, false);
       assert.deepEqual(await groupsWith(groups, actor.ref.id), ["g1", "g2", "g3"]);

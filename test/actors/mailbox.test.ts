@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type ActorRef, ActorSystem, MailboxFullError, type OverflowPolicy } from "../../src/index.js";
 import { rejectsWith } from "../conformance/world.js";
-import { freshScope, newSystem, until } from "../support/helpers.js";
+import { eventually, freshScope, newSystem } from "../support/helpers.js";
 
 interface Gated {
   readonly ref: ActorRef<number>;
@@ -59,10 +59,14 @@ describe("mailbox overflow", () => {
     assert.equal(actor.ref.mailboxSize, 3);
     assert.equal(actor.ref.droppedCount, 2);
     actor.open();
-    await until("the backlog to drain", () => actor.received.length === 4 && actor.ref.mailboxSize === 0);
+    await eventually(
+      "the backlog to drain",
+      () => actor.received.length === 4 && actor.ref.mailboxSize === 0,
+      5_000,
+    );
     assert.deepEqual(actor.received, [1, 2, 3, 4]);
     await actor.ref.send(7);
-    await until("a later message", () => actor.received.length === 5);
+    await eventually("a later message", () => actor.received.length === 5, 5_000);
     assert.deepEqual(actor.received, [1, 2, 3, 4, 7]);
     assert.equal(actor.ref.droppedCount, 2);
   });
@@ -74,7 +78,7 @@ describe("mailbox overflow", () => {
     assert.ok(outcomes.every((o) => o.status === "fulfilled"));
     assert.equal(actor.ref.droppedCount, 2);
     actor.open();
-    await until("the backlog to drain", () => actor.received.length === 4);
+    await eventually("the backlog to drain", () => actor.received.length === 4, 5_000);
     assert.deepEqual(actor.received, [1, 4, 5, 6]);
   });
 
@@ -97,9 +101,13 @@ describe("mailbox overflow", () => {
     assert.equal(actor.ref.droppedCount, 2, "refusals are counted");
     await rejectsWith(actor.ref.send(99), MailboxFullError, "MAILBOX_FULL", ["slow"]);
     actor.open();
-    await until("the backlog to drain", () => actor.received.length === 4 && actor.ref.mailboxSize === 0);
+    await eventually(
+      "the backlog to drain",
+      () => actor.received.length === 4 && actor.ref.mailboxSize === 0,
+      5_000,
+    );
     await actor.ref.send(7);
-    await until("a later message", () => actor.received.length === 5);
+    await eventually("a later message", () => actor.received.length === 5, 5_000);
     assert.deepEqual(actor.received, [1, 2, 3, 4, 7]);
   });
 
@@ -110,7 +118,7 @@ describe("mailbox overflow", () => {
     assert.equal(actor.ref.mailboxSize, 1_024);
     assert.equal(actor.ref.droppedCount, 10);
     actor.open();
-    await until("the backlog to drain", () => actor.received.length === 1_025);
+    await eventually("the backlog to drain", () => actor.received.length === 1_025, 5_000);
     assert.deepEqual(
       actor.received,
       Array.from({ length: 1_025 }, (_, i) => i + 1),
@@ -150,7 +158,7 @@ describe("behaviours", () => {
     );
     const expected = Array.from({ length: 2_000 }, (_, i) => i);
     for (const m of expected) await ref.send(m);
-    await until("every message", () => received.length === expected.length);
+    await eventually("every message", () => received.length === expected.length, 5_000);
     assert.deepEqual(received, expected);
     assert.equal(maxActive, 1, "never two messages at once");
   });
@@ -167,7 +175,7 @@ describe("behaviours", () => {
     });
     await ref.send("first");
     await ref.send("second");
-    await until("both", () => log.length === 4);
+    await eventually("both", () => log.length === 4, 5_000);
     assert.deepEqual(log, [
       "first@self:undefined",
       "first-done",
@@ -189,7 +197,7 @@ describe("behaviours", () => {
       countWhenOthersRan = count;
     });
     await ref.send(total - 1);
-    await until("the chain to finish", () => count === total, 20_000);
+    await eventually("the chain to finish", () => count === total, 20_000);
     assert.ok(countWhenOthersRan > 0 && countWhenOthersRan < total, `others ran at ${countWhenOthersRan}`);
   });
 });

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ActorSystem, Scope } from "../../src/index.js";
-import { freshScope, recorder, until } from "../support/helpers.js";
+import { eventually, freshScope, recorder } from "../support/helpers.js";
 import { startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
 import { readMembers, withRedis } from "../support/redis-state.js";
@@ -64,7 +64,11 @@ describe("writes cut short", { skip }, () => {
 
   async function groupOn(scope: Scope, name: string): Promise<void> {
     await a.groups(scope).createGroup(name);
-    await until(`b to see ${name}`, async () => (await b.groups(scope).listGroups()).groups.length > 0);
+    await eventually(
+      `b to see ${name}`,
+      async () => (await b.groups(scope).listGroups()).groups.length > 0,
+      5_000,
+    );
   }
 
   it("never lets a join overtake the leave after it when Redis forgets its scripts", async () => {
@@ -85,9 +89,10 @@ describe("writes cut short", { skip }, () => {
       assert.deepEqual(await readMembers(redis.url, scope, "g"), [], `round ${round}: Redis kept a member`);
     }
     for (const node of nodes) {
-      await until(
+      await eventually(
         "every view to be empty",
         async () => (await node.groups(scope).getMembers("g")).length === 0,
+        5_000,
       );
     }
     // What makes the order safe: a write Redis refused for want of its script is never sent
@@ -106,7 +111,11 @@ describe("writes cut short", { skip }, () => {
     await groupOn(scope, "g");
     const member = recorder(b, scope, "m");
     await b.groups(scope).joinGroup("g", member.ref);
-    await until("a to see the member", async () => (await a.groups(scope).getMembers("g")).length === 1);
+    await eventually(
+      "a to see the member",
+      async () => (await a.groups(scope).getMembers("g")).length === 1,
+      5_000,
+    );
     let n = 0;
     let streaming = true;
     const stream = (async () => {
@@ -129,8 +138,10 @@ describe("writes cut short", { skip }, () => {
     await stream;
     const last = n;
     await a.groups(scope).publishToGroup("g", { n: last });
-    await until("the last message to arrive", () =>
-      member.received.some((m) => (m as { n: number }).n === last),
+    await eventually(
+      "the last message to arrive",
+      () => member.received.some((m) => (m as { n: number }).n === last),
+      5_000,
     );
     const got = assertInOrder(member.received, "the member");
     assert.ok(killed >= 10, `only ${killed} connections were killed`);
@@ -142,7 +153,11 @@ describe("writes cut short", { skip }, () => {
     await groupOn(scope, "g");
     const member = recorder(b, scope, "m");
     await b.groups(scope).joinGroup("g", member.ref);
-    await until("a to see the member", async () => (await a.groups(scope).getMembers("g")).length === 1);
+    await eventually(
+      "a to see the member",
+      async () => (await a.groups(scope).getMembers("g")).length === 1,
+      5_000,
+    );
     let n = 0;
     let streaming = true;
     const stream = (async () => {
@@ -157,12 +172,16 @@ describe("writes cut short", { skip }, () => {
     streaming = false;
     await stream;
     // Once the member's node has subscribed again, messages reach it: the last one must.
-    await until("b to be ready again", () => b.status === "ready");
+    await eventually("b to be ready again", () => b.status === "ready", 5_000);
     const last = n;
-    await until("a message after the kills to arrive", async () => {
-      await a.groups(scope).publishToGroup("g", { n: n++ });
-      return member.received.some((m) => (m as { n: number }).n >= last);
-    });
+    await eventually(
+      "a message after the kills to arrive",
+      async () => {
+        await a.groups(scope).publishToGroup("g", { n: n++ });
+        return member.received.some((m) => (m as { n: number }).n >= last);
+      },
+      5_000,
+    );
     assertInOrder(member.received, "the member");
   });
 });
@@ -175,7 +194,11 @@ describe("a Redis restart with an append-only file during joins and leaves", { s
       const [a, b] = nodes as [ActorSystem, ActorSystem];
       const scope = freshScope();
       await a.groups(scope).createGroup("g");
-      await until("b to see g", async () => (await b.groups(scope).listGroups()).groups.length === 1);
+      await eventually(
+        "b to see g",
+        async () => (await b.groups(scope).listGroups()).groups.length === 1,
+        5_000,
+      );
       const actors = [0, 1, 2, 3, 4, 5].map((i) => recorder(i % 2 === 0 ? a : b, scope, `r${i}`));
       const node = (i: number) => (i % 2 === 0 ? a : b);
       for (let round = 0; round < 4; round++) {
@@ -201,7 +224,7 @@ describe("a Redis restart with an append-only file during joins and leaves", { s
           ...(await a.groups(scope).getLocalMembers("g")),
           ...(await b.groups(scope).getLocalMembers("g")),
         ].sort();
-        await until(
+        await eventually(
           `round ${round}: Redis and both views to equal what the nodes hold`,
           async () => {
             const inRedis = await readMembers(redis.url, scope, "g").catch(() => ["unreadable"]);

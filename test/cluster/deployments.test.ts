@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ActorSystem, ActorSystem as System } from "../../src/index.js";
-import { freshScope, recorder, until } from "../support/helpers.js";
+import { eventually, freshScope, recorder } from "../support/helpers.js";
 import { FAST_CLUSTER, startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
 import { withRedis } from "../support/redis-state.js";
@@ -49,15 +49,20 @@ describe("deployments on one Redis", { skip }, () => {
     const result = await a1.groups(scope).publishToGroup("g", "from-one");
     assert.deepEqual([...result.recipients], ["mine"]);
     await b1.groups(scope).publishToGroup("g", "from-other");
-    await until("each member to get its own deployment's message", () => {
-      return mine.received.includes("from-one") && theirs.received.includes("from-other");
-    });
+    await eventually(
+      "each member to get its own deployment's message",
+      () => {
+        return mine.received.includes("from-one") && theirs.received.includes("from-other");
+      },
+      5_000,
+    );
     // A last message on each side, after the others: had anything crossed, it would be here by now.
     await a1.groups(scope).publishToGroup("g", "last-one");
     await b1.groups(scope).publishToGroup("g", "last-other");
-    await until(
+    await eventually(
       "the last messages",
       () => mine.received.includes("last-one") && theirs.received.includes("last-other"),
+      5_000,
     );
     assert.deepEqual(mine.received, ["from-one", "last-one"]);
     assert.deepEqual(theirs.received, ["from-other", "last-other"]);
@@ -107,9 +112,13 @@ describe("node identity", { skip }, () => {
       for (const node of nodes)
         await node.groups(scope).joinGroup("g", recorder(node, scope, `a-${node.nodeId}`).ref);
       // Views follow Redis asynchronously: wait until the publisher's shows every member.
-      await until("the first node to see every member", async () => {
-        return (await nodes[0]!.groups(scope).getMembers("g")).length === 3;
-      });
+      await eventually(
+        "the first node to see every member",
+        async () => {
+          return (await nodes[0]!.groups(scope).getMembers("g")).length === 3;
+        },
+        5_000,
+      );
       const result = await nodes[0]!.groups(scope).publishToGroup("g", "hi");
       assert.deepEqual(Object.keys(result.perNode).sort(), [...ids].sort());
     } finally {
@@ -134,7 +143,7 @@ describe("node identity", { skip }, () => {
       assert.equal(first!.status, "ready");
       assert.deepEqual(await first!.groups(scope).getMembers("g"), ["a"]);
       await first!.groups(scope).publishToGroup("g", "still");
-      await until("the live node's member to get a message", () => a.received.includes("still"));
+      await eventually("the live node's member to get a message", () => a.received.includes("still"), 5_000);
     } finally {
       await first!.shutdown();
     }

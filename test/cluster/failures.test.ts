@@ -12,7 +12,7 @@ import { crash, inspect, pauseHeartbeat } from "../../src/cluster/redis/test-sea
 import { type ActorSystem, JoinNotVisibleError } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
 import { converged, view } from "../support/cluster-views.js";
-import { freshScope, recorder, until } from "../support/helpers.js";
+import { eventually, freshScope, recorder } from "../support/helpers.js";
 import { FAST_CLUSTER, startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
 import { readGroups, readMembers, scopeKeys } from "../support/redis-state.js";
@@ -73,9 +73,10 @@ describe("failures over Redis", { skip }, () => {
     await converged(redis.url, [...nodes, paused!], scope, "g", ["p", "q"]);
     assert.notEqual(inspect(backend).incarnation, before, "a new incarnation");
     await a.groups(scope).publishToGroup("g", "back");
-    await until(
+    await eventually(
       "the members of the returned node to receive again",
       () => p.received.length === 1 && q.received.length === 1,
+      5_000,
     );
     await paused!.shutdown();
   });
@@ -93,9 +94,10 @@ describe("failures over Redis", { skip }, () => {
     // Were the late write accepted under the dead incarnation, no reaper would ever
     // come for it again; refused, it made a new incarnation, which is reaped in turn.
     await converged(redis.url, nodes, scope, "g", [], 20_000);
-    await until(
+    await eventually(
       "the new incarnation to be reaped",
       () => !clusterBackendOf(a)!.liveness.liveNodes.has("late-0"),
+      5_000,
     );
     await converged(redis.url, nodes, scope, "g", [], 20_000);
     await late!.shutdown();
@@ -135,19 +137,28 @@ describe("failures over Redis", { skip }, () => {
     }
     await converged(redis.url, nodes, scope, "g", ["ra0", "ra1", "ra2", "ra3", "ra4", "rb"]);
     await converged(redis.url, nodes, scope, "during", []);
-    await until("b to resync", () => inspect(clusterBackendOf(b)!).resyncs > resyncsBefore);
-    await until("messages to flow again", () => {
-      void a.groups(scope).publishToGroup("g", "ping");
-      return rb.received.length > 0;
-    });
+    await eventually("b to resync", () => inspect(clusterBackendOf(b)!).resyncs > resyncsBefore, 5_000);
+    await eventually(
+      "messages to flow again",
+      () => {
+        void a.groups(scope).publishToGroup("g", "ping");
+        return rb.received.length > 0;
+      },
+      5_000,
+    );
   });
 
   it("finds a change whose event was lost on the next heartbeat (idle-replica tail check)", async () => {
     const scope = freshScope();
     await a.groups(scope).createGroup("g");
     await b.groups(scope).getMembers("g");
-    await until("no replica to wait for a grace to end", () =>
-      nodes.every((n) => inspect(clusterBackendOf(n)!).scopes.every((s) => s.isCurrent && !s.isProvisional)),
+    await eventually(
+      "no replica to wait for a grace to end",
+      () =>
+        nodes.every((n) =>
+          inspect(clusterBackendOf(n)!).scopes.every((s) => s.isCurrent && !s.isProvisional),
+        ),
+      5_000,
     );
     const keys = scopeKeys(scope);
     const admin = new Redis(redis.url);
@@ -159,10 +170,14 @@ describe("failures over Redis", { skip }, () => {
       admin.disconnect();
     }
     for (const n of nodes) {
-      await until(`${n.nodeId} to find the lost change`, () => {
-        void view(n, scope, "g").then((v) => (seen[n.nodeId] = v));
-        return JSON.stringify(seen[n.nodeId]) === JSON.stringify(["ghost"]);
-      });
+      await eventually(
+        `${n.nodeId} to find the lost change`,
+        () => {
+          void view(n, scope, "g").then((v) => (seen[n.nodeId] = v));
+          return JSON.stringify(seen[n.nodeId]) === JSON.stringify(["ghost"]);
+        },
+        5_000,
+      );
     }
   });
 
@@ -248,9 +263,10 @@ describe("failures over Redis", { skip }, () => {
     await converged(redis.url, [a, b, joiner!], scope, "g", ["j"]);
     // Once the silent node is reaped it no longer holds a visible join up.
     await converged(redis.url, [a, b, joiner!], scope, "g", ["j"]);
-    await until(
+    await eventually(
       "the silent node to be reaped",
       () => !clusterBackendOf(a)!.liveness.liveNodes.has("silent-0"),
+      5_000,
     );
     await joiner!.groups(scope).joinGroup("g", recorder(joiner!, scope, "k").ref, { visible: "cluster" });
     await silent!.shutdown();
@@ -275,10 +291,14 @@ describe("failures over Redis", { skip }, () => {
     for (const [i, n] of nodes.entries()) {
       assert.ok(inspect(clusterBackendOf(n)!).incarnations > incarnations[i]!, `${n.nodeId} re-registered`);
     }
-    await until("topics to be kept across the restart", () => {
-      void a.groups(scope).publishToGroup("kept", "x", { topic: "x.y" });
-      return rb.received.length > 0;
-    });
+    await eventually(
+      "topics to be kept across the restart",
+      () => {
+        void a.groups(scope).publishToGroup("kept", "x", { topic: "x.y" });
+        return rb.received.length > 0;
+      },
+      5_000,
+    );
     assert.ok(!a.isStopped && !b.isStopped, "nobody was evicted by the restart");
   });
 });

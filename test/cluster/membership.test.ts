@@ -9,7 +9,7 @@ import { inspect } from "../../src/cluster/redis/test-seams.js";
 import { ActorSystem, BackendUnavailableError, PayloadTooLargeError } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
 import { converged } from "../support/cluster-views.js";
-import { freshScope, recorder, until } from "../support/helpers.js";
+import { eventually, freshScope, recorder } from "../support/helpers.js";
 import { settle, startNodes } from "../support/redis-cluster.js";
 import { freePort, RedisServer, redisSkipReason } from "../support/redis-server.js";
 import { readMembers } from "../support/redis-state.js";
@@ -75,8 +75,10 @@ describe("three nodes over Redis", { skip }, () => {
     assert.equal(result.localCount, 1);
     assert.equal(result.remoteCount, 4);
     assert.deepEqual({ ...result.perNode }, { "m-0": 1, "m-1": 3, "m-2": 1 });
-    await until("every member to get the message", () =>
-      [ra, ...rb, rc].every((r) => r.received.length === 1),
+    await eventually(
+      "every member to get the message",
+      () => [ra, ...rb, rc].every((r) => r.received.length === 1),
+      5_000,
     );
     for (const r of [ra, ...rb, rc]) assert.deepEqual(r.received, [{ hello: "world" }]);
     const after = nodes.map((n) => inspect(clusterBackendOf(n)!).receivedWireMessages);
@@ -100,9 +102,10 @@ describe("three nodes over Redis", { skip }, () => {
     for (let i = 0; i < count; i++) sends.push(a.groups(scope).publishToGroup("seq", i));
     for (let i = 0; i < 10; i++) await a.groups(scope).publishToGroup("seq", count + i);
     await Promise.all(sends);
-    await until(
+    await eventually(
       "all messages to arrive",
       () => rb.received.length >= count + 10 && rc.received.length >= count + 10,
+      5_000,
     );
     const expected = Array.from({ length: count + 10 }, (_, i) => i);
     assert.deepEqual(rb.received, expected);
@@ -121,7 +124,7 @@ describe("three nodes over Redis", { skip }, () => {
     await settle(nodes);
     await a.groups(scope).publishToGroup("t", 1, { topic: "orders.created", exclude: "quiet" });
     await a.groups(scope).publishToGroup("t", 2, { topic: "users.created" });
-    await until("deliveries", () => all.received.length === 2 && quiet.received.length === 1);
+    await eventually("deliveries", () => all.received.length === 2 && quiet.received.length === 1, 5_000);
     assert.deepEqual(orders.received, [1]);
     assert.deepEqual(quiet.received, [2]);
   });
@@ -140,7 +143,7 @@ describe("three nodes over Redis", { skip }, () => {
     cycle.self = cycle;
     await assert.rejects(a.groups(scope).publishToGroup("big", cycle), { code: "INVALID_ARGUMENT" });
     await a.groups(scope).publishToGroup("big", "ok");
-    await until("the good message", () => local.received.length === 1);
+    await eventually("the good message", () => local.received.length === 1, 5_000);
     assert.deepEqual(local.received, ["ok"]);
   });
 
@@ -155,7 +158,7 @@ describe("three nodes over Redis", { skip }, () => {
     const when = new Date(0);
     const sent = { when, tags: new Map([["k", 1]]), n: 1 };
     await a.groups(scope).publishToGroup("json", sent);
-    await until("the remote delivery", () => there.received.length === 1);
+    await eventually("the remote delivery", () => there.received.length === 1, 5_000);
     assert.equal(here.received[0], sent);
     assert.deepEqual(there.received[0], { when: when.toISOString(), tags: {}, n: 1 });
   });

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ActorSystem, BackendUnavailableError, type NodeStatus } from "../../src/index.js";
-import { freshScope, recorder, until } from "../support/helpers.js";
+import { eventually, freshScope, recorder } from "../support/helpers.js";
 import { startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
 
@@ -41,7 +41,11 @@ describe("while Redis is away", { skip }, () => {
     await a.groups(scope).createGroup("g");
     const there = recorder(b, scope, "there");
     await b.groups(scope).joinGroup("g", there.ref);
-    await until("a to see b's member", async () => (await a.groups(scope).getMembers("g")).length === 1);
+    await eventually(
+      "a to see b's member",
+      async () => (await a.groups(scope).getMembers("g")).length === 1,
+      5_000,
+    );
     const here = recorder(a, scope, "here");
     const changes: NodeStatus[] = [];
     const watching = new AbortController();
@@ -50,7 +54,7 @@ describe("while Redis is away", { skip }, () => {
     })();
 
     await redis.kill();
-    await until("a to say it is degraded", () => a.status === "degraded");
+    await eventually("a to say it is degraded", () => a.status === "degraded", 5_000);
 
     // A join cannot be written: it is refused in time, with why, and undone here.
     const refused = await a
@@ -97,11 +101,11 @@ describe("while Redis is away", { skip }, () => {
     assert.deepEqual(local.received, [], "an actor that never joined got nothing");
 
     await redis.relaunch();
-    await until("a to be ready again", () => a.status === "ready", 15_000);
-    await until("b to be ready again", () => b.status === "ready", 15_000);
+    await eventually("a to be ready again", () => a.status === "ready", 15_000);
+    await eventually("b to be ready again", () => b.status === "ready", 15_000);
     // What waited reaches the member on the other node, in order (delivery is at most once:
     // all of it here, since nothing was on its way when Redis went).
-    await until("the held messages to arrive", () => there.received.length === accepted.length, 10_000);
+    await eventually("the held messages to arrive", () => there.received.length === accepted.length, 10_000);
     assert.deepEqual(
       there.received.map((m) => (m as { n: number }).n),
       accepted,
@@ -112,6 +116,10 @@ describe("while Redis is away", { skip }, () => {
     assert.equal(changes.at(-1), "ready");
     // And it works as before: a join now lands everywhere.
     await a.groups(scope).joinGroup("g", here.ref);
-    await until("b to see the join", async () => (await b.groups(scope).getMembers("g")).includes("here"));
+    await eventually(
+      "b to see the join",
+      async () => (await b.groups(scope).getMembers("g")).includes("here"),
+      5_000,
+    );
   });
 });

@@ -11,7 +11,7 @@ import {
   InvalidNameError,
   InvalidTopicError,
 } from "../../src/index.js";
-import { until } from "../support/helpers.js";
+import { eventually } from "../support/helpers.js";
 import { rejectsWith, scopeWords, sorted, type World } from "./world.js";
 
 export function publishCases(world: () => World): void {
@@ -203,9 +203,9 @@ export function publishCases(world: () => World): void {
           p.received,
           Array.from({ length: PUBLISHES }, (_, i) => i),
         );
-      await until("the overflow to be counted", () => slow.droppedCount === PUBLISHES - 1 - 10, 10_000);
+      await eventually("the overflow to be counted", () => slow.droppedCount === PUBLISHES - 1 - 10, 10_000);
       release();
-      await until("the slow member to drain", () => slowGot.length === 11, 10_000);
+      await eventually("the slow member to drain", () => slowGot.length === 11, 10_000);
       assert.deepEqual(
         slowGot,
         Array.from({ length: 11 }, (_, i) => i),

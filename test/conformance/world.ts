@@ -22,7 +22,7 @@ import {
   type ProcessGroups,
   type Scope,
 } from "../../src/index.js";
-import { freshScope, until } from "../support/helpers.js";
+import { eventually, freshScope } from "../support/helpers.js";
 
 /** A cluster of one or more nodes, as a backend's fixture starts it. */
 export interface TestCluster {
@@ -202,7 +202,7 @@ export class World {
       sorted(live.map((p) => p.id)),
       "flush reaches every live peer",
     );
-    await until(
+    await eventually(
       `flush marker ${marker}`,
       () => live.every((p) => p.all.some((d) => d.group === FLUSH_GROUP && d.message === marker)),
       10_000,
@@ -211,7 +211,7 @@ export class World {
 
   /** Waits until `peer` has received at least `count` messages (flush markers left out). */
   async received(peer: Peer, count: number): Promise<void> {
-    await until(`${peer.id} to receive ${count} messages`, () => peer.received.length >= count, 10_000);
+    await eventually(`${peer.id} to receive ${count} messages`, () => peer.received.length >= count, 10_000);
   }
 }
 

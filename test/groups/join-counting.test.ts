@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { type MembershipEvent, NotAMemberError } from "../../src/index.js";
-import { freshScope, newSystem, recorder, until } from "../support/helpers.js";
+import { eventually, freshScope, newSystem, recorder } from "../support/helpers.js";
 
 describe("join counting", () => {
   const system = newSystem();
@@ -48,15 +48,20 @@ describe("join counting", () => {
     await groups.joinGroup("g", second.ref, { topics: ["a"] });
     await groups.joinGroup("g", second.ref);
     await groups.publishToGroup("g", 1, { topic: "b" });
-    await until("both got the message", () => first.received.length === 1 && second.received.length === 1);
+    await eventually(
+      "both got the message",
+      () => first.received.length === 1 && second.received.length === 1,
+      5_000,
+    );
     // One leave each: both are still members (two joins each), still of everything.
     await groups.leaveGroup("g", first.ref);
     await groups.leaveGroup("g", second.ref);
     assert.deepEqual((await groups.getMembers("g")).sort(), ["everything-first", "topics-first"]);
     await groups.publishToGroup("g", 2, { topic: "c" });
-    await until(
+    await eventually(
       "both got the second message",
       () => first.received.length === 2 && second.received.length === 2,
+      5_000,
     );
     await groups.leaveGroup("g", first.ref);
     await groups.leaveGroup("g", second.ref);
@@ -81,7 +86,11 @@ describe("join counting", () => {
     for (const name of names.slice(20)) await groups.joinGroup(name, member.ref);
     for (const name of names) await groups.publishToGroup(name, name);
     const expected = [...names.slice(0, 10), ...names.slice(20)];
-    await until("a message from each group it is in", () => member.received.length === expected.length);
+    await eventually(
+      "a message from each group it is in",
+      () => member.received.length === expected.length,
+      5_000,
+    );
     assert.deepEqual(member.received, expected);
     await member.ref.stop();
     for (const name of names) assert.deepEqual(await groups.getMembers(name), [], name);
@@ -137,7 +146,7 @@ describe("join counting", () => {
     await groups.leaveGroup("g", ref);
     await groups.leaveGroup("g", ref);
     await groups.joinGroup("g", ref);
-    await until("three events", () => events.length === 3);
+    await eventually("three events", () => events.length === 3, 5_000);
     controller.abort();
     await watching;
     assert.deepEqual(

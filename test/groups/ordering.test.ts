@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ActorContext, ActorSystem, OverflowPolicy, ProcessGroups, Scope } from "../../src/index.js";
-import { freshScope, newSystem, until } from "../support/helpers.js";
+import { eventually, freshScope, newSystem } from "../support/helpers.js";
 
 interface Stamp {
   readonly from: string;
@@ -103,7 +103,7 @@ describe("per-publisher FIFO", () => {
     await Promise.all(pending);
     const total = { caller: PUBLISHES, "relay-sync": 30 * RELAY_BURST, "relay-async": 30 * RELAY_BURST };
     const expectedCount = PUBLISHES + 2 * 30 * RELAY_BURST;
-    await until(
+    await eventually(
       "every member to receive every publish",
       () =>
         members.every((m) => m.received.length === expectedCount) &&
@@ -160,7 +160,7 @@ describe("a slow member", () => {
       }
       assert.equal(slow.ref.mailboxSize, 10);
       assert.equal(slow.ref.droppedCount, PUBLISHES - 1 - 10);
-      await until(
+      await eventually(
         "the fast members to receive everything",
         () => fast.every((m) => m.received.length === PUBLISHES),
         20_000,
@@ -174,7 +174,7 @@ describe("a slow member", () => {
         );
       }
       slow.release();
-      await until("the slow member to drain", () => slow.received.length === 11);
+      await eventually("the slow member to drain", () => slow.received.length === 11, 5_000);
       const kept = slow.received.map((s) => s.seq);
       const expected =
         overflow === "drop-oldest"
@@ -207,7 +207,7 @@ describe("membership changes made during a delivery", () => {
     const victim = system.spawn({ id: "victim", ...scope }, record("victim"));
     await groups.joinGroup("g", victim);
     await groups.publishToGroup("g", "x");
-    await until("y to reach everyone", () => log.filter((l) => l.endsWith(":y")).length === 3);
+    await eventually("y to reach everyone", () => log.filter((l) => l.endsWith(":y")).length === 3, 5_000);
     assert.deepEqual(
       log.filter((l) => l.startsWith("late:")),
       ["late:y"],

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type ActorSystem, InvalidArgumentError, type ProcessGroups, type Scope } from "../../src/index.js";
 import { rejectsWith } from "../conformance/world.js";
-import { type Recorder, recorder, until } from "../support/helpers.js";
+import { eventually, type Recorder, recorder } from "../support/helpers.js";
 import { setUp, state } from "../support/refusals.js";
 
 /** What every operation's options share (CallOptions, which the public surface does not name). */
@@ -41,7 +41,7 @@ async function fixture(): Promise<Fixture> {
  */
 async function assertNothingDelivered(f: Fixture): Promise<void> {
   await f.groups.publishToGroup("g", "marker");
-  await until("the marker", () => f.listener.received.includes("marker"));
+  await eventually("the marker", () => f.listener.received.includes("marker"), 5_000);
   assert.deepEqual(f.listener.received, ["marker"]);
 }
 
@@ -117,7 +117,7 @@ const operations: readonly Operation[] = [
     name: "publishToGroup",
     call: (f, options) => f.groups.publishToGroup("g", "hello", options),
     took: async (f) => {
-      await until("the publish to be handled", () => f.listener.received.length === 1);
+      await eventually("the publish to be handled", () => f.listener.received.length === 1, 5_000);
       assert.deepEqual(f.listener.received, ["hello"]);
     },
   },

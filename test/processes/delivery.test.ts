@@ -7,7 +7,8 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { Cluster, clusterSkipReason, eventually, redisForThisFile } from "../support/cluster-fixture.js";
+import { Cluster, clusterSkipReason, redisForThisFile } from "../support/cluster-fixture.js";
+import { eventually } from "../support/helpers.js";
 import { RemoteError } from "../support/node-process.js";
 
 const skip = clusterSkipReason();

@@ -22,8 +22,8 @@ import { describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { PURGE_SCOPE, TICK } from "../../src/cluster/redis/scripts.js";
 import type { Scope } from "../../src/index.js";
-import { Cluster, clusterSkipReason, eventually, redisForThisFile } from "../support/cluster-fixture.js";
-import { freshScope } from "../support/helpers.js";
+import { Cluster, clusterSkipReason, redisForThisFile } from "../support/cluster-fixture.js";
+import { eventually, freshScope } from "../support/helpers.js";
 import type { NodeProcess } from "../support/node-process.js";
 import { LAYOUT, readMembers, scopeKeys } from "../support/redis-state.js";
 
@@ -97,9 +97,7 @@ class CommandLog {
   async sync(admin: Redis): Promise<void> {
     const token = `reapers-sync-${++this.#syncs}`;
     await admin.echo(token);
-    await eventually("MONITOR to catch up", async () =>
-      this.calls.some((call) => call.args[1] === token) ? null : "not yet",
-    );
+    await eventually("MONITOR to catch up", () => this.calls.some((call) => call.args[1] === token));
   }
 
   stop(): void {
@@ -220,7 +218,7 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
       // Hold every reaper pass shortly before the victim's deadline...
       await eventually(
         "Redis's clock to near the victim's deadline",
-        async () => ((await redisNowMs(admin)) >= deadline - HOLD_LEAD_MS ? null : "not yet"),
+        async () => (await redisNowMs(admin)) >= deadline - HOLD_LEAD_MS,
         TIMINGS.nodeTimeoutMs + 5_000,
       );
       const survivors = SURVIVORS.map((id) => c.node(id));
@@ -240,8 +238,9 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
           return null;
         });
         // ...and the victim's timeout has passed on Redis's clock: every held pass may flip it.
-        await eventually("Redis's clock to pass the victim's deadline", async () =>
-          (await redisNowMs(admin)) > deadline ? null : "not yet",
+        await eventually(
+          "Redis's clock to pass the victim's deadline",
+          async () => (await redisNowMs(admin)) > deadline,
         );
         // Frozen, no survivor reads its pass's answer: nobody starts purging before the test says so.
         for (const node of survivors) node.pause();
@@ -279,16 +278,15 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
         try {
           await admin.call("CLIENT", "PAUSE", "30000", "WRITE");
           purger.resume();
-          await eventually(`${flipper}'s next write to be held`, async () =>
-            (await isHeld(admin, flipper, "cmd")) ? null : "not yet",
-          );
+          await eventually(`${flipper}'s next write to be held`, () => isHeld(admin, flipper, "cmd"));
           purger.pause();
         } finally {
           await admin.call("CLIENT", "UNPAUSE");
         }
         // The held write runs now, though its sender is frozen.
-        await eventually(`${flipper}'s held write to run`, async () =>
-          (await isHeld(admin, flipper, "cmd")) ? "still held" : null,
+        await eventually(
+          `${flipper}'s held write to run`,
+          async () => !(await isHeld(admin, flipper, "cmd")),
         );
         await log.sync(admin);
       }

@@ -7,14 +7,8 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type { Redis } from "ioredis";
-import {
-  Cluster,
-  clusterSkipReason,
-  eventually,
-  FAST,
-  hold,
-  redisForThisFile,
-} from "../support/cluster-fixture.js";
+import { Cluster, clusterSkipReason, FAST, hold, redisForThisFile } from "../support/cluster-fixture.js";
+import { eventually } from "../support/helpers.js";
 import { withRedis } from "../support/redis-state.js";
 
 const skip = clusterSkipReason();

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type ActorRef, ProcessGroupError, type ProcessGroups, type Scope } from "../../src/index.js";
 import type { TestCluster } from "../conformance/suite.js";
-import { freshScope, until } from "../support/helpers.js";
+import { eventually, freshScope } from "../support/helpers.js";
 
 const GROUPS = ["g0", "g1"];
 const ACTORS = ["a0", "a1", "a2"];
@@ -242,7 +242,7 @@ async function compare(model: Model, real: Real, where: string): Promise<void> {
   // Deliveries to other nodes arrive a little later: wait for the count, then compare all.
   // One node delivers before a publish resolves, so there is nothing to wait for.
   if (real.cluster.nodes.length > 1) {
-    await until(
+    await eventually(
       `${where}: deliveries`,
       () => ACTORS.every((id) => real.received.get(id)!.length >= model.received.get(id)!.length),
       10_000,

@@ -13,7 +13,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { after, before } from "node:test";
 import type { Scope } from "../../src/index.js";
-import { freshScope } from "./helpers.js";
+import { eventually, freshScope } from "./helpers.js";
 import { killAllNodes, NodeProcess, type StartOptions } from "./node-process.js";
 import { RedisServer, type RedisServerOptions, redisSkipReason } from "./redis-server.js";
 import { readGroups, readMembers } from "./redis-state.js";
@@ -26,27 +26,6 @@ export interface Timings {
 
 /** Short timings, so failure tests finish in seconds. */
 export const FAST: Timings = { heartbeatIntervalMs: 150, nodeTimeoutMs: 1_000 };
-
-/** Polls an async condition until it holds; rejects naming what it waited for and the last state seen. */
-export async function eventually(
-  what: string,
-  check: () => Promise<string | null>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: string | null = "never checked";
-  for (;;) {
-    try {
-      last = await check();
-    } catch (error) {
-      last = `check threw: ${error instanceof Error ? error.message : String(error)}`;
-    }
-    if (last === null) return;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 export class Cluster {
   readonly scope: Scope = freshScope("proc");

@@ -17,16 +17,31 @@ export function freshScope(prefix = "t"): Scope {
   };
 }
 
-/** Resolves when `condition()` holds; rejects after `timeoutMs` naming what it waited for. */
-export async function until(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 5_000,
-): Promise<void> {
+/** What `eventually` polls: `true` or `null` once satisfied; `false`, or what is still wrong, until then. */
+type Check = () => boolean | string | null | Promise<boolean | string | null>;
+
+/**
+ * Resolves once `check` is satisfied; rejects after `timeoutMs` naming what it waited for
+ * and, when the last check said what was still wrong (or threw), that. A check that throws
+ * counts as not satisfied yet. Polls every few milliseconds at first, then every 25 ms.
+ */
+export async function eventually(what: string, check: Check, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
+  let pauseMs = 2;
+  for (;;) {
+    let outcome: boolean | string | null;
+    try {
+      outcome = await check();
+    } catch (error) {
+      outcome = `check threw: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (outcome === true || outcome === null) return;
+    if (Date.now() > deadline) {
+      const wrong = typeof outcome === "string" ? `: ${outcome}` : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${wrong}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    pauseMs = Math.min(2 * pauseMs, 25);
   }
 }
 
