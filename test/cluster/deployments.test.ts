@@ -10,9 +10,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ActorSystem, ActorSystem as System } from "../../src/index.js";
 import { eventually, freshScope, recorder } from "../support/helpers.js";
-import { FAST_CLUSTER, startNodes } from "../support/redis-cluster.js";
+import { startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
 import { withRedis } from "../support/redis-state.js";
+import { FAST } from "../support/timings.js";
 
 const skip = redisSkipReason();
 
@@ -101,7 +102,7 @@ describe("node identity", { skip }, () => {
 
   it("gives a node started without an id a unique one that names it everywhere", async () => {
     const nodes = await Promise.all(
-      [0, 1, 2].map(() => System.start({ cluster: { redis: redis.url, ...FAST_CLUSTER } })),
+      [0, 1, 2].map(() => System.start({ cluster: { redis: redis.url, ...FAST } })),
     );
     try {
       const ids = nodes.map((n) => n.nodeId);
@@ -134,7 +135,7 @@ describe("node identity", { skip }, () => {
       const a = recorder(first!, scope, "a");
       await first!.groups(scope).joinGroup("g", a.ref);
       await assert.rejects(
-        System.start({ nodeId: first!.nodeId, cluster: { redis: redis.url, ...FAST_CLUSTER } }),
+        System.start({ nodeId: first!.nodeId, cluster: { redis: redis.url, ...FAST } }),
         (error: unknown) =>
           error instanceof Error &&
           (error as { code?: string }).code === "NODE_ID_IN_USE" &&

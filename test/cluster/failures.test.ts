@@ -3,7 +3,7 @@
  * owns: a node that dies without cleanup, a node declared dead that comes back, the
  * same nodeId restarted, every subscriber cut (CLIENT KILL TYPE pubsub), a Redis
  * restart without persistence, and joins that must be visible cluster-wide.
- * Timings are short (heartbeat 100 ms, timeout 1 s); every wait has a deadline.
+ * Timings are short (heartbeat 150 ms, timeout 1 s); every wait has a deadline.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -13,9 +13,10 @@ import { type ActorSystem, JoinNotVisibleError } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
 import { converged, view } from "../support/cluster-views.js";
 import { eventually, freshScope, recorder } from "../support/helpers.js";
-import { FAST_CLUSTER, startNodes } from "../support/redis-cluster.js";
+import { startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
 import { readGroups, readMembers, scopeKeys } from "../support/redis-state.js";
+import { FAST } from "../support/timings.js";
 
 const seen: Record<string, string[] | "missing"> = {};
 
@@ -49,7 +50,7 @@ describe("failures over Redis", { skip }, () => {
     await converged(redis.url, nodes, scope, "g", ["alive"], 20_000);
     const vanishedMs = Date.now() - crashedAt;
     t.diagnostic(
-      `dead node's members vanished after ${vanishedMs} ms (nodeTimeoutMs ${FAST_CLUSTER.nodeTimeoutMs}, heartbeat ${FAST_CLUSTER.heartbeatIntervalMs})`,
+      `dead node's members vanished after ${vanishedMs} ms (nodeTimeoutMs ${FAST.nodeTimeoutMs}, heartbeat ${FAST.heartbeatIntervalMs})`,
     );
     await doomed!.shutdown();
   });

@@ -7,8 +7,9 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { Cluster, clusterSkipReason, FAST, redisForThisFile } from "../support/cluster-fixture.js";
+import { Cluster, clusterSkipReason, redisForThisFile } from "../support/cluster-fixture.js";
 import { NodeProcess, RemoteError } from "../support/node-process.js";
+import { FAST } from "../support/timings.js";
 
 const skip = clusterSkipReason();
 const redis = redisForThisFile();

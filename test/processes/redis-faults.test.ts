@@ -7,9 +7,10 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type { Redis } from "ioredis";
-import { Cluster, clusterSkipReason, FAST, hold, redisForThisFile } from "../support/cluster-fixture.js";
+import { Cluster, clusterSkipReason, hold, redisForThisFile } from "../support/cluster-fixture.js";
 import { eventually } from "../support/helpers.js";
 import { withRedis } from "../support/redis-state.js";
+import { FAST } from "../support/timings.js";
 
 const skip = clusterSkipReason();
 const redis = redisForThisFile();

@@ -12,10 +12,11 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { Cluster, clusterSkipReason, FAST, hold, redisForThisFile } from "../support/cluster-fixture.js";
+import { Cluster, clusterSkipReason, hold, redisForThisFile } from "../support/cluster-fixture.js";
 import type { SoakReport } from "../support/cluster-protocol.js";
 import { freshScope } from "../support/helpers.js";
 import { readMembers, withRedis } from "../support/redis-state.js";
+import { FAST } from "../support/timings.js";
 
 const skip = clusterSkipReason();
 const redis = redisForThisFile({ appendOnly: true, args: ["--enable-debug-command", "yes"] });

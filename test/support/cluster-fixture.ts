@@ -17,15 +17,7 @@ import { eventually, freshScope } from "./helpers.js";
 import { killAllNodes, NodeProcess, type StartOptions } from "./node-process.js";
 import { RedisServer, type RedisServerOptions, redisSkipReason } from "./redis-server.js";
 import { readGroups, readMembers } from "./redis-state.js";
-
-export interface Timings {
-  readonly heartbeatIntervalMs: number;
-  readonly nodeTimeoutMs: number;
-  readonly joinVisibilityTimeoutMs?: number;
-}
-
-/** Short timings, so failure tests finish in seconds. */
-export const FAST: Timings = { heartbeatIntervalMs: 150, nodeTimeoutMs: 1_000 };
+import { FAST, type Timings } from "./timings.js";
 
 export class Cluster {
   readonly scope: Scope = freshScope("proc");

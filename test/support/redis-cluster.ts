@@ -7,8 +7,7 @@
 import { isSettled, messageBarrier } from "../../src/cluster/redis/test-seams.js";
 import { ActorSystem, type RedisClusterOptions } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
-
-export const FAST_CLUSTER = { heartbeatIntervalMs: 100, nodeTimeoutMs: 1_000 } as const;
+import { FAST } from "./timings.js";
 
 /** Starts `count` nodes named `<prefix>-0…`, one after another. */
 export async function startNodes(
@@ -22,7 +21,7 @@ export async function startNodes(
     nodes.push(
       await ActorSystem.start({
         nodeId: `${prefix}-${i}`,
-        cluster: { redis: url, ...FAST_CLUSTER, ...extra },
+        cluster: { redis: url, ...FAST, ...extra },
       }),
     );
   }
