@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Redis } from "ioredis";
 import { crash, inspect, pauseHeartbeat } from "../../src/cluster/redis/test-seams.js";
 import { type ActorSystem, JoinNotVisibleError } from "../../src/index.js";
 import { clusterBackendOf } from "../../src/system.js";
@@ -15,7 +14,7 @@ import { converged, view } from "../support/cluster-views.js";
 import { eventually, freshScope, recorder } from "../support/helpers.js";
 import { startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
-import { readGroups, readMembers, scopeKeys } from "../support/redis-state.js";
+import { readGroups, readMembers, scopeKeys, withRedis } from "../support/redis-state.js";
 import { FAST } from "../support/timings.js";
 
 const seen: Record<string, string[] | "missing"> = {};
@@ -127,15 +126,10 @@ describe("failures over Redis", { skip }, () => {
     await b.groups(scope).joinGroup("g", rb.ref);
     await converged(redis.url, nodes, scope, "g", ["rb"]);
     const resyncsBefore = inspect(clusterBackendOf(b)!).resyncs;
-    const admin = new Redis(redis.url);
-    try {
-      await admin.client("KILL", "TYPE", "pubsub");
-      // Changes made while the subscribers reconnect: their events may be lost.
-      for (let i = 0; i < 5; i++) await a.groups(scope).joinGroup("g", recorder(a, scope, `ra${i}`).ref);
-      await a.groups(scope).createGroup("during");
-    } finally {
-      admin.disconnect();
-    }
+    await withRedis(redis.url, (admin) => admin.client("KILL", "TYPE", "pubsub"));
+    // Changes made while the subscribers reconnect: their events may be lost.
+    for (let i = 0; i < 5; i++) await a.groups(scope).joinGroup("g", recorder(a, scope, `ra${i}`).ref);
+    await a.groups(scope).createGroup("during");
     await converged(redis.url, nodes, scope, "g", ["ra0", "ra1", "ra2", "ra3", "ra4", "rb"]);
     await converged(redis.url, nodes, scope, "during", []);
     await eventually("b to resync", () => inspect(clusterBackendOf(b)!).resyncs > resyncsBefore, 5_000);
@@ -162,14 +156,11 @@ describe("failures over Redis", { skip }, () => {
       5_000,
     );
     const keys = scopeKeys(scope);
-    const admin = new Redis(redis.url);
-    try {
+    await withRedis(redis.url, async (admin) => {
       // A change made in Redis whose event never went out: a row and a bumped sequence.
       await admin.hset(`${keys.membersPrefix}g`, "ghost-node\nghost", "1\n1\n");
       await admin.hincrby(keys.meta, "seq", 1);
-    } finally {
-      admin.disconnect();
-    }
+    });
     for (const n of nodes) {
       await eventually(
         `${n.nodeId} to find the lost change`,
@@ -186,20 +177,15 @@ describe("failures over Redis", { skip }, () => {
     const scope = freshScope();
     await a.groups(scope).createGroup("g");
     const actors = Array.from({ length: 40 }, (_, i) => recorder(i % 2 === 0 ? a : b, scope, `k${i}`));
-    const admin = new Redis(redis.url);
-    try {
-      const burst = actors.map(async (r, i) => {
-        const groups = (i % 2 === 0 ? a : b).groups(scope);
-        await groups.joinGroup("g", r.ref);
-        await groups.joinGroup("g", r.ref);
-        await groups.leaveGroup("g", r.ref);
-        if (i % 4 === 0) await groups.leaveGroup("g", r.ref);
-      });
-      await admin.client("KILL", "TYPE", "normal", "SKIPME", "yes");
-      await Promise.all(burst);
-    } finally {
-      admin.disconnect();
-    }
+    const burst = actors.map(async (r, i) => {
+      const groups = (i % 2 === 0 ? a : b).groups(scope);
+      await groups.joinGroup("g", r.ref);
+      await groups.joinGroup("g", r.ref);
+      await groups.leaveGroup("g", r.ref);
+      if (i % 4 === 0) await groups.leaveGroup("g", r.ref);
+    });
+    await withRedis(redis.url, (admin) => admin.client("KILL", "TYPE", "normal", "SKIPME", "yes"));
+    await Promise.all(burst);
     const staying = actors.filter((_, i) => i % 4 !== 0).map((r) => r.ref.id);
     await converged(redis.url, nodes, scope, "g", staying);
   });

@@ -7,20 +7,17 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import type { Redis } from "ioredis";
 import { Cluster, clusterSkipReason, hold, redisForThisFile } from "../support/cluster-fixture.js";
 import { eventually } from "../support/helpers.js";
-import { readMembers, withRedis } from "../support/redis-state.js";
+import { readMembers } from "../support/redis-state.js";
 import { FAST } from "../support/timings.js";
 
 const skip = clusterSkipReason();
 const redis = redisForThisFile();
 
-const admin = <T>(run: (client: Redis) => Promise<T>): Promise<T> => withRedis(redis.server.url, run);
-
 /** The ids of a node's subscriber connections, as Redis lists them. */
 function subscriberIds(nodeId: string): Promise<string[]> {
-  return admin(async (client) =>
+  return redis.admin(async (client) =>
     String(await client.call("CLIENT", "LIST", "TYPE", "pubsub"))
       .split("\n")
       .filter((line) => line.includes(`name=chorus:${nodeId}:`))
@@ -68,7 +65,7 @@ describe("a command connection killed during a burst of joins", { skip }, () => 
     const joins = Promise.allSettled(
       ids.map((actorId) => n1.request({ op: "join", scope, group: "g", actorId }, 30_000)),
     );
-    const killed = await admin(async (client) => {
+    const killed = await redis.admin(async (client) => {
       const clients = String(await client.client("LIST"));
       const line = clients.split("\n").find((l) => l.includes("name=chorus:n1:cmd"));
       const id = line?.match(/\bid=(\d+)/)?.[1];
@@ -106,8 +103,8 @@ describe("a slow node cut by Redis's pub/sub output limit", { skip }, () => {
     await c.converged();
     const before = await subscriberIds("n3");
     assert.ok(before.length > 0, "n3 has no subscriber connection");
-    const limit = await admin((client) => client.config("GET", "client-output-buffer-limit"));
-    await admin((client) => client.config("SET", "client-output-buffer-limit", "pubsub 64kb 32kb 1"));
+    const limit = await redis.admin((client) => client.config("GET", "client-output-buffer-limit"));
+    await redis.admin((client) => client.config("SET", "client-output-buffer-limit", "pubsub 64kb 32kb 1"));
     try {
       c.node("n3").pause();
       // About 1 MB for n3's member while n3 reads nothing: Redis cuts its subscriber.
@@ -121,7 +118,7 @@ describe("a slow node cut by Redis's pub/sub output limit", { skip }, () => {
       await c.converged();
     } finally {
       const [, value] = limit as [string, string];
-      await admin((client) => client.config("SET", "client-output-buffer-limit", value));
+      await redis.admin((client) => client.config("SET", "client-output-buffer-limit", value));
     }
     // The fault happened: Redis cut at least one of n3's subscriber connections.
     const now = await subscriberIds("n3");

@@ -59,6 +59,7 @@ class CommandLog {
 
   static async start(url: string): Promise<CommandLog> {
     const log = new CommandLog();
+    // A dedicated client: MONITOR streams every command Redis runs for as long as the log lasts.
     // monitor() opens a connection of its own in MONITOR mode; the one it is called on is not needed.
     const client = new Redis(url, { lazyConnect: true });
     const monitor = await client.monitor();
@@ -162,6 +163,7 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
     timeout: 120_000,
   }, async (t) => {
     const c = await Cluster.start(redis.server.url, [...SURVIVORS, VICTIM], TIMINGS);
+    // A dedicated client for the whole test: it must stay connected while CLIENT PAUSE holds writes.
     const admin = new Redis(redis.server.url, { maxRetriesPerRequest: 1 });
     const logs: CommandLog[] = [];
     try {

@@ -6,10 +6,8 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import type { Redis } from "ioredis";
 import { Cluster, clusterSkipReason, hold, redisForThisFile } from "../support/cluster-fixture.js";
 import { eventually } from "../support/helpers.js";
-import { withRedis } from "../support/redis-state.js";
 import { FAST } from "../support/timings.js";
 
 const skip = clusterSkipReason();
@@ -31,8 +29,6 @@ async function threeNodes(): Promise<{ c: Cluster; everyone: string[] }> {
   await c.converged();
   return { c, everyone: NODES.flatMap((node) => [`${node}-a`, `${node}-b`]) };
 }
-
-const admin = <T>(run: (client: Redis) => Promise<T>): Promise<T> => withRedis(redis.server.url, run);
 
 async function assertNobodyLeft(c: Cluster, actors: string[], since: number): Promise<void> {
   const outputs = NODES.map((node) => `--- ${node}:\n${c.node(node).output.slice(-1_500)}`).join("\n");
@@ -63,7 +59,7 @@ describe("CLIENT KILL TYPE pubsub", { skip }, () => {
     const { c } = await threeNodes();
     const { scope } = c;
     await c.spawn("n1", "gap-1");
-    const killed = await admin((client) => client.client("KILL", "TYPE", "pubsub"));
+    const killed = await redis.admin((client) => client.client("KILL", "TYPE", "pubsub"));
     assert.ok(Number(killed) >= NODES.length, `only ${killed} subscriber connections were killed`);
     // These changes' events are published while no node is subscribed.
     await c.join("n1", "g", "gap-1");
@@ -93,7 +89,7 @@ describe("a Redis stall longer than the node timeout", { skip }, () => {
     const { c, everyone } = await threeNodes();
     const since = Date.now();
     const stallMs = 2.5 * FAST.nodeTimeoutMs;
-    await admin((client) => client.client("PAUSE", String(stallMs), "ALL"));
+    await redis.admin((client) => client.client("PAUSE", String(stallMs), "ALL"));
     await hold(stallMs);
     await c.converged();
     // A reaper that misjudged the stall would act within a timeout after it.

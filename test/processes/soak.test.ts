@@ -15,7 +15,7 @@ import { describe, it } from "node:test";
 import { Cluster, clusterSkipReason, hold, redisForThisFile } from "../support/cluster-fixture.js";
 import type { SoakReport } from "../support/cluster-protocol.js";
 import { freshScope } from "../support/helpers.js";
-import { readMembers, withRedis } from "../support/redis-state.js";
+import { readMembers } from "../support/redis-state.js";
 import { FAST } from "../support/timings.js";
 
 const skip = clusterSkipReason();
@@ -40,7 +40,6 @@ describe("a fault soak", { skip }, () => {
     for (const node of NODES) await c.node(node).request({ op: "soakStart", plan });
 
     // The faults, one after another, each on the next node in turn where it needs one.
-    const admin = <T>(run: Parameters<typeof withRedis<T>>[1]) => withRedis(redis.server.url, run);
     const { nodeTimeoutMs } = FAST;
     let turn = 0;
     const pause = async (ms: number) => {
@@ -52,13 +51,13 @@ describe("a fault soak", { skip }, () => {
     const faults: [string, () => Promise<unknown>][] = [
       [
         "CLIENT KILL TYPE normal",
-        () => admin((r) => r.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")),
+        () => redis.admin((r) => r.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")),
       ],
       [
         "CLIENT KILL TYPE pubsub",
-        () => admin((r) => r.call("CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes")),
+        () => redis.admin((r) => r.call("CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes")),
       ],
-      ["DEBUG SLEEP 0.3", () => admin((r) => r.call("DEBUG", "SLEEP", "0.3"))],
+      ["DEBUG SLEEP 0.3", () => redis.admin((r) => r.call("DEBUG", "SLEEP", "0.3"))],
       ["a node paused for half the timeout", () => pause(nodeTimeoutMs / 2)],
       ["a node paused for twice the timeout", () => pause(2 * nodeTimeoutMs)],
       ["a Redis restart with an append-only file", () => redis.server.restart()],

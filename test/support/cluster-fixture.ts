@@ -12,11 +12,12 @@
  */
 import { deepStrictEqual } from "node:assert/strict";
 import { after, before } from "node:test";
+import type { Redis } from "ioredis";
 import type { Scope } from "../../src/index.js";
 import { eventually, freshScope } from "./helpers.js";
 import { killAllNodes, NodeProcess, type StartOptions } from "./node-process.js";
 import { RedisServer, type RedisServerOptions, redisSkipReason } from "./redis-server.js";
-import { readGroups, readMembers } from "./redis-state.js";
+import { readGroups, readMembers, withRedis } from "./redis-state.js";
 import { FAST, type Timings } from "./timings.js";
 
 export class Cluster {
@@ -224,11 +225,18 @@ export function clusterSkipReason(): string | undefined {
   return redisSkipReason();
 }
 
+/** A test file's own redis-server, and admin commands run on it. */
+interface FileRedis {
+  readonly server: RedisServer;
+  /** Runs `run` on a short-lived connection to the server (withRedis), closed afterwards. */
+  admin<T>(run: (client: Redis) => Promise<T>): Promise<T>;
+}
+
 /**
  * A redis-server of this test file's own: started before its tests (unless Redis tests
  * are skipped), and after them every node process is killed and the server stopped.
  */
-export function redisForThisFile(options: RedisServerOptions = {}): { readonly server: RedisServer } {
+export function redisForThisFile(options: RedisServerOptions = {}): FileRedis {
   let server: RedisServer | undefined;
   before(async () => {
     if (clusterSkipReason() === undefined) server = await RedisServer.start(options);
@@ -237,10 +245,14 @@ export function redisForThisFile(options: RedisServerOptions = {}): { readonly s
     await killAllNodes();
     await server?.stop();
   });
+  const started = (): RedisServer => {
+    if (server === undefined) throw new Error("the file's redis-server has not started");
+    return server;
+  };
   return {
     get server(): RedisServer {
-      if (server === undefined) throw new Error("the file's redis-server has not started");
-      return server;
+      return started();
     },
+    admin: (run) => withRedis(started().url, run),
   };
 }

@@ -15,12 +15,15 @@ export function scopeKeys(scope: Scope): ScopeKeys {
   return LAYOUT.scope(`${scope.tenantId}/${scope.namespace}`);
 }
 
-/** Runs `read` on a short-lived connection to the redis-server at `url`, closed afterwards. */
-export async function withRedis<T>(url: string, read: (redis: Redis) => Promise<T>): Promise<T> {
+/**
+ * Runs `run` on a short-lived connection to the redis-server at `url`: opened, used and
+ * always closed afterwards. Tests use it for their admin commands.
+ */
+export async function withRedis<T>(url: string, run: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
-    return await read(redis);
+    return await run(redis);
   } finally {
     redis.disconnect();
   }
