@@ -39,6 +39,7 @@ export type {
   GroupPage,
   JoinOptions,
   ListGroupsOptions,
+  MemberInfo,
   ProcessGroup,
   ProcessGroups,
   PublishOptions,

@@ -200,6 +200,15 @@ export class ActorSystem implements AsyncDisposable {
     return this.#status.status;
   }
 
+  /**
+   * The nodes alive in the cluster as of this node's last heartbeat, sorted; embedded,
+   * just this node.
+   */
+  get liveNodes(): readonly NodeId[] {
+    const live = this.#backend?.liveness.liveNodes;
+    return live === undefined ? [this.nodeId] : [...live].sort();
+  }
+
   /** The status's changes from now on, until the signal aborts or the node stops. */
   statusChanges(options?: StatusOptions): AsyncIterableIterator<StatusChange> {
     return this.#status.changes(options);

@@ -24,6 +24,7 @@ import type {
   GroupPage,
   JoinOptions,
   ListGroupsOptions,
+  MemberInfo,
   ProcessGroup,
   ProcessGroups,
   PublishOptions,
@@ -96,6 +97,12 @@ export class ClusteredGroups implements ProcessGroups {
     const signal = this.#begin(options, "getLocalMembers");
     await this.#openFor(name, signal);
     return this.#core.localMembers(name);
+  }
+
+  async describeMembers(name: GroupName, options?: CallOptions): Promise<MemberInfo[]> {
+    const signal = this.#begin(options, "describeMembers");
+    await this.#openFor(name, signal);
+    return this.#core.describeMembers(name);
   }
 
   async listGroups(options?: ListGroupsOptions): Promise<GroupPage> {

@@ -14,6 +14,7 @@ import type {
   GroupPage,
   JoinOptions,
   ListGroupsOptions,
+  MemberInfo,
   ProcessGroup,
   ProcessGroups,
   PublishOptions,
@@ -97,6 +98,13 @@ export class EmbeddedGroups implements ProcessGroups {
     return this.#attempt(() => {
       signalOf(options, "getLocalMembers");
       return this.#core.localMembers(name);
+    });
+  }
+
+  describeMembers(name: GroupName, options?: CallOptions): Promise<MemberInfo[]> {
+    return this.#attempt(() => {
+      signalOf(options, "describeMembers");
+      return this.#core.describeMembers(name);
     });
   }
 

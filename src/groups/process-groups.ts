@@ -5,7 +5,7 @@
  * the same guarantees where both apply; every operation returns a Promise.
  */
 import type { ActorRef } from "../actors/actor-ref.js";
-import type { ActorId, GroupName, Scope } from "../names.js";
+import type { ActorId, GroupName, NodeId, Scope } from "../names.js";
 import type { GroupPage, ListGroupsOptions } from "./listing.js";
 import type { PublishResult } from "./publish-result.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
@@ -48,6 +48,18 @@ export interface JoinOptions extends CallOptions {
   readonly visible?: "cluster";
 }
 
+/** A member as this node sees it: where it lives, how often it joined, what it takes. */
+export interface MemberInfo {
+  readonly actorId: ActorId;
+  readonly nodeId: NodeId;
+  /** Joins not yet matched by a leave. */
+  readonly joinCount: number;
+  /** Its topic patterns; empty means every message. */
+  readonly topics: readonly string[];
+  /** True when this node hosts it. */
+  readonly isLocal: boolean;
+}
+
 /** An actor, by handle or (on the node that hosts it) by id. */
 export type ActorLike = ActorRef | ActorId;
 
@@ -77,6 +89,8 @@ export interface ProcessGroups {
   getMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]>;
   /** The members hosted by this node. */
   getLocalMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]>;
+  /** Every member with its node, join count and topics (as this node's view shows them). */
+  describeMembers(name: GroupName, options?: CallOptions): Promise<MemberInfo[]>;
   /** A page of groups in ascending name order, optionally filtered by a glob. */
   listGroups(options?: ListGroupsOptions): Promise<GroupPage>;
   /**

@@ -41,6 +41,7 @@ import type {
   CreateGroupOptions,
   JoinOptions,
   ListGroupsOptions,
+  MemberInfo,
   ProcessGroup,
   PublishOptions,
 } from "./process-groups.js";
@@ -262,6 +263,22 @@ export class ScopeGroups {
   /** Every member's id, on every node this node knows of, each once. */
   members(name: unknown): ActorId[] {
     return [...this.group(name).everyone().ids];
+  }
+
+  /** Every member with where it lives, its join count and its topics, in join order. */
+  describeMembers(name: unknown): MemberInfo[] {
+    const group = this.group(name);
+    const out: MemberInfo[] = [];
+    for (const member of group.members.values()) {
+      out.push({
+        actorId: member.actorId,
+        nodeId: member.nodeId,
+        joinCount: member.count,
+        topics: member.topics,
+        isLocal: member.cell !== null,
+      });
+    }
+    return out;
   }
 
   /** The members hosted by this node. */

@@ -32,6 +32,18 @@ describe("three nodes over Redis", { skip }, () => {
     await redis.stop();
   });
 
+  it("lists the live nodes on every node", async () => {
+    const ids = nodes.map((n) => n.nodeId).sort();
+    for (const node of nodes) {
+      await eventually(
+        `${node.nodeId} to list every node`,
+        () => node.liveNodes.join() === ids.join(),
+        5_000,
+      );
+    }
+    assert.deepEqual(new ActorSystem({ nodeId: "alone" }).liveNodes, ["alone"]);
+  });
+
   it("shows every membership on every node and in Redis; local members only where hosted", async () => {
     const scope = freshScope();
     await a.groups(scope).createGroup("chat");
