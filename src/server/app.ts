@@ -11,9 +11,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
 import type { ActorSystem, ProcessGroups } from "../index.js";
 import { TenantAuth, tokenOf } from "./auth.js";
+import { registerDashboard } from "./dashboard.js";
 import { ServerMetrics } from "./metrics.js";
 import { QuotaGuard, type Quotas } from "./quotas.js";
 import { registerRest } from "./rest.js";
+import { Traffic } from "./traffic.js";
 import { describeError, ServerError } from "./wire.js";
 import { serveMember } from "./ws-member.js";
 
@@ -65,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<ChorusApp> {
   };
   const metrics = new ServerMetrics(registry, system, () => served.values());
   const quotas = new QuotaGuard(options.quotas);
+  const traffic = new Traffic();
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -96,7 +99,15 @@ export async function buildApp(options: AppOptions): Promise<ChorusApp> {
       auth.authorize(tokenOf(request.headers.authorization, request.query), tenantId);
   });
 
-  registerRest(app, { nodeId: system.nodeId, metrics, quotas, handle, served: () => served.values() });
+  registerRest(app, {
+    nodeId: system.nodeId,
+    metrics,
+    quotas,
+    traffic,
+    handle,
+    served: () => served.values(),
+  });
+  registerDashboard(app, { system, auth, traffic, handle, served: () => served.values() });
 
   app.get<{ Params: { tenantId: string; namespace: string }; Querystring: { actorId?: string } }>(
     `${SCOPE}/ws`,
@@ -119,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<ChorusApp> {
         actorId,
         metrics,
         quotas,
+        traffic,
         mailboxCapacity: options.mailboxCapacity ?? 1_024,
         maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
       });

@@ -34,6 +34,16 @@ export class TenantAuth {
     return this.#tenants.size === 0;
   }
 
+  /** The tenant of a token; null when the server is open; 401 for no or an unknown token. */
+  tenantOf(token: string | undefined): string | null {
+    if (this.isOpen) return null;
+    if (token === undefined || token === "")
+      throw new ServerError(401, "UNAUTHORIZED", "a bearer token is required");
+    const tenant = this.#tenants.get(digest(token));
+    if (tenant === undefined) throw new ServerError(401, "UNAUTHORIZED", "the token is not known");
+    return tenant;
+  }
+
   /**
    * Checks that `token` may act for `tenantId`: 401 without a known token, 403 for a
    * token of another tenant. `token` is what followed "Bearer " (or a `token` query

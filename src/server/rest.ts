@@ -9,11 +9,13 @@ import type { ProcessGroup, ProcessGroups, PublishResult } from "../index.js";
 import { Sequencer } from "./envelope.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { QuotaGuard } from "./quotas.js";
+import type { Traffic } from "./traffic.js";
 
 export interface RestContext {
   readonly nodeId: string;
   readonly metrics: ServerMetrics;
   readonly quotas: QuotaGuard;
+  readonly traffic: Traffic;
   /** The handle of a scope, remembered as one this server serves. */
   handle(tenantId: string, namespace: string): ProcessGroups;
   /** Every scope served so far. */
@@ -225,6 +227,13 @@ export function registerRest(app: FastifyInstance, context: RestContext): void {
         context.metrics.publishes.inc({ tenant, via: "rest" });
         context.metrics.publishSeconds.observe({ tenant }, (performance.now() - started) / 1_000);
         context.metrics.fanOut.observe({ tenant }, result.localCount + result.remoteCount);
+        context.traffic.published(`${tenantId}/${namespace}`, group, {
+          topic: topic ?? null,
+          bytes: Buffer.byteLength(JSON.stringify(payload) ?? ""),
+          recipients: result.localCount + result.remoteCount,
+          from: envelope.from,
+          payload,
+        });
         return resultJson(result);
       },
     },

@@ -18,6 +18,7 @@ import type { ActorRef, ActorSystem, ProcessGroups } from "../index.js";
 import { isEnvelope, Sequencer } from "./envelope.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { QuotaGuard } from "./quotas.js";
+import type { Traffic } from "./traffic.js";
 import { CLOSE, closeCodeOf, describeError, ServerError } from "./wire.js";
 
 const MAX_STRIKES = 5;
@@ -30,6 +31,7 @@ export interface MemberContext {
   readonly actorId: string;
   readonly metrics: ServerMetrics;
   readonly quotas: QuotaGuard;
+  readonly traffic: Traffic;
   readonly mailboxCapacity: number;
   readonly maxBufferedBytes: number;
 }
@@ -68,6 +70,7 @@ export function serveMember(socket: WebSocket, context: MemberContext): void {
   }
   metrics.connections.inc({ tenant });
   const sequencer = new Sequencer(`${actorId}@${system.nodeId}`);
+  const scopeKey = `${tenantId}/${namespace}`;
   let dropped = 0;
   let strikes = 0;
   let waiting = 0;
@@ -79,10 +82,12 @@ export function serveMember(socket: WebSocket, context: MemberContext): void {
     topic: string | undefined,
   ): Promise<void> | void {
     metrics.deliveries.inc({ tenant });
-    if (actor.droppedCount > dropped) {
-      metrics.drops.inc({ tenant }, actor.droppedCount - dropped);
+    const newlyDropped = actor.droppedCount - dropped;
+    if (newlyDropped > 0) {
+      metrics.drops.inc({ tenant }, newlyDropped);
       dropped = actor.droppedCount;
     }
+    if (group !== undefined) context.traffic.delivered(scopeKey, group, newlyDropped);
     if (socket.readyState !== socket.OPEN) return;
     const body = isEnvelope(message)
       ? { payload: message.payload, from: message.from, seq: message.seq }
@@ -122,13 +127,20 @@ export function serveMember(socket: WebSocket, context: MemberContext): void {
       } else {
         quotas.checkPayload(frame.payload);
         const started = performance.now();
-        const envelope = sequencer.envelope(`${tenantId}/${namespace}`, frame.group, frame.payload);
+        const envelope = sequencer.envelope(scopeKey, frame.group, frame.payload);
         const result = await groups.publishToGroup(frame.group, envelope, {
           ...(frame.topic !== undefined && { topic: frame.topic }),
         });
         metrics.publishes.inc({ tenant, via: "websocket" });
         metrics.publishSeconds.observe({ tenant }, (performance.now() - started) / 1_000);
         metrics.fanOut.observe({ tenant }, result.localCount + result.remoteCount);
+        context.traffic.published(scopeKey, frame.group, {
+          topic: frame.topic ?? null,
+          bytes: Buffer.byteLength(JSON.stringify(frame.payload) ?? ""),
+          recipients: result.localCount + result.remoteCount,
+          from: envelope.from,
+          payload: frame.payload,
+        });
         send({ type: "ack", ...id, result });
       }
     } catch (error) {
