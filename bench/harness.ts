@@ -120,7 +120,7 @@ function collectGarbage(): void {
   gc?.();
 }
 
-function format(result: CaseResult): string {
+export function format(result: CaseResult): string {
   const lines = [`${result.scenario} — ${result.case} (${result.unit}, median [min … max] of samples)`];
   for (const s of result.contenders) {
     const ratio = result.ratios[s.name];

@@ -22,6 +22,7 @@ import type { BenchOptions, CaseResult } from "./harness.js";
 import { heap } from "./heap.js";
 import { summary, targetsTable } from "./report.js";
 import { selectivePublish } from "./selective-publish.js";
+import { serverLoad } from "./server-load.js";
 import { slowMember } from "./slow-member.js";
 import { topicMatching } from "./topic-matching.js";
 
@@ -39,6 +40,7 @@ const scenarios: Record<string, () => Promise<CaseResult[]>> = {
   heap: () => heap(options),
   "slow-member": () => slowMember(options),
   cluster: () => clusterPubSub(options),
+  server: () => serverLoad(options),
 };
 
 const unknown = only.filter((name) => !(name in scenarios));

@@ -75,6 +75,17 @@ function targets(results: readonly CaseResult[]): TargetRow[] {
       met: bytes === undefined ? null : bytes <= 120,
     });
   }
+  // The server under load against Socket.IO: no target of its own; shown so the
+  // in-process figures above are read with what a client of `chorus serve` gets.
+  for (const [unit, what] of [
+    ["publishes/s", "publishes/s"],
+    ["ms p99, lower is better", "p99 latency, lower is better"],
+  ] as const) {
+    const r = results.find((c) => c.scenario === "server load" && c.unit === unit);
+    const clients = /(\d+) WebSocket clients/.exec(r?.case ?? "")?.[1] ?? "N";
+    const row = ratioRow(r, `server, HTTP publish to ${clients} WebSocket clients, ${what}`, "socket.io", 1);
+    rows.push({ ...row, target: "reported, no target (vs socket.io)", met: null });
+  }
   return rows;
 }
 
@@ -110,7 +121,9 @@ export function summary(results: readonly CaseResult[], meta: Readonly<Record<st
     "",
     "Written by `node --expose-gc dist/bench/main.js` (`npm run bench`); every sample is in",
     "`latest.json` next to this file. Ratios are Chorus's median over the peer's in the same",
-    "run (for heap: the peer's bytes over Chorus's), so above 1 means Chorus is ahead.",
+    "run (for heap: the peer's bytes over Chorus's), so above 1 means Chorus is ahead; a",
+    "latency's (unit `ms p99, lower is better`) is Chorus's over the peer's too, so there",
+    "below 1 means Chorus is ahead.",
     "",
     Object.entries(meta)
       .map(([k, v]) => `- ${k}: ${v}`)
