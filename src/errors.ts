@@ -29,7 +29,9 @@ export type ErrorCode =
   | "SYSTEM_STOPPED"
   | "BACKEND_UNAVAILABLE"
   | "JOIN_NOT_VISIBLE"
-  | "NODE_ID_IN_USE";
+  | "NODE_ID_IN_USE"
+  | "ASK_TIMEOUT"
+  | "ASK_FAILED";
 
 const where = (scope: Scope): string => `${scope.tenantId}/${scope.namespace}`;
 
@@ -196,6 +198,33 @@ export class BackendUnavailableError extends ProcessGroupError {
   override name = "BackendUnavailableError";
   constructor(message: string, options?: ErrorOptions) {
     super("BACKEND_UNAVAILABLE", message, options);
+  }
+}
+
+/** An ask that got no answer in time (the actor is slow, busy, or its node went silent). */
+export class AskTimeoutError extends ProcessGroupError {
+  override name = "AskTimeoutError";
+  constructor(
+    readonly actorId: string,
+    readonly scope: Scope,
+    readonly timeoutMs: number,
+  ) {
+    super("ASK_TIMEOUT", `actor '${actorId}' in ${where(scope)} did not answer within ${timeoutMs} ms`);
+  }
+}
+
+/** An ask whose behaviour threw or rejected; `remoteMessage` is what it threw, as text. */
+export class AskFailedError extends ProcessGroupError {
+  override name = "AskFailedError";
+  constructor(
+    readonly actorId: string,
+    readonly scope: Scope,
+    readonly remoteMessage: string,
+    cause?: unknown,
+  ) {
+    super("ASK_FAILED", `actor '${actorId}' in ${where(scope)} failed to answer: ${remoteMessage}`, {
+      ...(cause !== undefined && { cause }),
+    });
   }
 }
 

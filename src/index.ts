@@ -11,10 +11,12 @@ export type {
 } from "./actors/actor-cell.js";
 export { ActorRef } from "./actors/actor-ref.js";
 export type { OverflowPolicy } from "./actors/mailbox.js";
-export type { MailboxOptions, SpawnOptions } from "./actors/runtime.js";
+export type { AskOptions, MailboxOptions, SpawnOptions } from "./actors/runtime.js";
 export {
   ActorAlreadyExistsError,
   ActorNotFoundError,
+  AskFailedError,
+  AskTimeoutError,
   BackendUnavailableError,
   type ErrorCode,
   GroupAlreadyExistsError,

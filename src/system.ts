@@ -175,7 +175,7 @@ export class ActorSystem implements AsyncDisposable {
    * InvalidArgumentError for bad options, ActorAlreadyExistsError if this node already
    * runs a live actor with that id in that scope.
    */
-  spawn<M = unknown>(options: SpawnOptions, behaviour: Behaviour<M>): ActorRef<M> {
+  spawn<M = unknown, R = unknown>(options: SpawnOptions, behaviour: Behaviour<M, R>): ActorRef<M, R> {
     if (this.#stopped) throw new SystemStoppedError(this.nodeId);
     return this.#runtime.spawn(options, behaviour);
   }

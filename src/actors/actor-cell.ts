@@ -15,13 +15,17 @@
  * The cell knows nothing of groups; it reports its end to the runtime, which tells
  * whoever listens.
  */
+import { ActorNotFoundError, AskFailedError, MailboxFullError } from "../errors.js";
 import type { ActorId, Scope } from "../names.js";
 import type { ActorRef } from "./actor-ref.js";
 import { BUSY, type CellTable, currentDelivery, IDLE } from "./cell-table.js";
-import { type Delivery, Mailbox, Offer, type OverflowPolicy } from "./mailbox.js";
+import { type Delivery, Mailbox, Offer, type OverflowPolicy, type Reply } from "./mailbox.js";
 
-/** What an actor does with each message. It may be async; the next message waits for it. */
-export type Behaviour<M = unknown> = (message: M, context: ActorContext) => void | Promise<void>;
+/**
+ * What an actor does with each message. It may be async; the next message waits for it.
+ * What it returns (or resolves to) answers an ask of that message (see ActorRef.ask).
+ */
+export type Behaviour<M = unknown, R = unknown> = (message: M, context: ActorContext) => R | PromiseLike<R>;
 
 /**
  * Handed to a behaviour with each message. The same object is reused between messages:
@@ -135,18 +139,23 @@ export class ActorCell {
    * The dispatcher's loop does the idle case itself, from the table; this is the way
    * for a busy actor and for a direct send.
    */
-  deliver(message: unknown, group: string | undefined, topic: string | undefined): Offer {
-    if (this.#stopInfo !== null) return Offer.Dropped;
+  deliver(message: unknown, group: string | undefined, topic: string | undefined, reply?: Reply): Offer {
+    if (this.#stopInfo !== null) {
+      reply?.reject(this.#gone());
+      return Offer.Dropped;
+    }
     if (this.#table.states[this.slot] === IDLE) {
-      this.#handle(message, group, topic);
+      this.#handle(message, group, topic, reply);
       return Offer.Queued;
     }
     if (this.#mailbox === null) {
       this.#mailbox = new Mailbox(this.#capacity, this.#overflow);
-      this.#next = { message: undefined, group: undefined, topic: undefined };
+      this.#next = { message: undefined, group: undefined, topic: undefined, reply: undefined };
     }
-    const outcome = this.#mailbox.offer(message, group, topic);
+    const outcome = this.#mailbox.offer(message, group, topic, reply);
     if (outcome !== Offer.Queued) this.droppedCount++;
+    // An ask the full mailbox dropped is answered now, not left to time out.
+    this.#mailbox.dropped?.reject(new MailboxFullError(this.id, this.scope, this.#capacity));
     return outcome;
   }
 
@@ -160,7 +169,7 @@ export class ActorCell {
     if (this.#stopInfo !== null) return false;
     this.#stopInfo = info;
     this.#table.release(this.slot);
-    this.#mailbox?.clear();
+    for (const reply of this.#mailbox?.clear() ?? []) reply.reject(this.#gone());
     return true;
   }
 
@@ -184,26 +193,69 @@ export class ActorCell {
   // Runs one message on an idle actor, outside the delivery loop (a direct send). Only
   // the dispatcher delivers, never while a delivery is in progress, so nothing can reach
   // this actor while a synchronous behaviour runs: it stays IDLE.
-  #handle(message: unknown, group: string | undefined, topic: string | undefined): void {
+  #handle(
+    message: unknown,
+    group: string | undefined,
+    topic: string | undefined,
+    reply: Reply | undefined,
+  ): void {
     this.currentGroup = group;
     this.currentTopic = topic;
     let result: unknown;
     try {
       result = this.#behaviour(message, this.#table.contexts[this.slot]!);
     } catch (error) {
+      reply?.reject(this.#failure(error));
       this.#host.actorFailed(this, error);
       return;
     }
     if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
       if (this.#stopInfo === null) this.#table.states[this.slot] = BUSY;
-      (result as PromiseLike<void>).then(this.#settled, this.#rejected);
+      this.#await(result as PromiseLike<unknown>, reply);
+    } else reply?.resolve(result);
+  }
+
+  // The actor is busy until `pending` settles; an ask gets what it settles to.
+  #await(pending: PromiseLike<unknown>, reply: Reply | undefined): void {
+    if (reply === undefined) {
+      pending.then(this.#settled, this.#rejected);
+      return;
     }
+    pending.then(
+      (value) => {
+        reply.resolve(value);
+        this.#settled();
+      },
+      (error: unknown) => {
+        reply.reject(this.#failure(error));
+        this.#rejected(error);
+      },
+    );
+  }
+
+  // What an ask is told when its behaviour threw or rejected.
+  #failure(error: unknown): AskFailedError {
+    return new AskFailedError(
+      this.id,
+      this.scope,
+      error instanceof Error ? error.message : String(error),
+      error,
+    );
+  }
+
+  #gone(): ActorNotFoundError {
+    return new ActorNotFoundError(this.id, this.scope, "has stopped");
   }
 
   // Runs one message on a busy actor, then keeps taking queued ones for as long as
   // behaviours complete synchronously. An async behaviour ends the loop; its settlement
   // resumes it.
-  #run(message: unknown, group: string | undefined, topic: string | undefined): void {
+  #run(
+    message: unknown,
+    group: string | undefined,
+    topic: string | undefined,
+    reply: Reply | undefined,
+  ): void {
     const context = this.#table.contexts[this.slot]!;
     let turn = 0;
     for (;;) {
@@ -214,13 +266,16 @@ export class ActorCell {
       try {
         result = this.#behaviour(message, context);
       } catch (error) {
+        reply?.reject(this.#failure(error));
         this.#host.actorFailed(this, error);
         result = undefined;
+        reply = undefined;
       }
       if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
-        (result as PromiseLike<void>).then(this.#settled, this.#rejected);
+        this.#await(result as PromiseLike<unknown>, reply);
         return;
       }
+      reply?.resolve(result);
       // The behaviour may have stopped the actor (itself, or by failing under "stop").
       if (this.#hasStopped()) return;
       const next = this.#nextOrIdle();
@@ -228,13 +283,14 @@ export class ActorCell {
       if (++turn >= MESSAGES_PER_TURN) {
         // A long backlog (or an actor that keeps sending itself messages) must not
         // starve the event loop: continue on the next turn, still busy.
-        const { message: m, group: g, topic: t } = next;
-        setImmediate(() => this.#resume(m, g, t));
+        const { message: m, group: g, topic: t, reply: r } = next;
+        setImmediate(() => this.#resume(m, g, t, r));
         return;
       }
       message = next.message;
       group = next.group;
       topic = next.topic;
+      reply = next.reply;
     }
   }
 
@@ -244,8 +300,14 @@ export class ActorCell {
     return this.#stopInfo !== null;
   }
 
-  #resume(message: unknown, group: string | undefined, topic: string | undefined): void {
-    if (this.#stopInfo === null) this.#run(message, group, topic);
+  #resume(
+    message: unknown,
+    group: string | undefined,
+    topic: string | undefined,
+    reply: Reply | undefined,
+  ): void {
+    if (this.#stopInfo === null) this.#run(message, group, topic, reply);
+    else reply?.reject(this.#gone());
   }
 
   // The next queued message; or null, and the actor is idle again.
@@ -263,7 +325,7 @@ export class ActorCell {
   readonly #settled: Settle = () => {
     if (this.#stopInfo !== null) return;
     const next = this.#nextOrIdle();
-    if (next !== null) this.#run(next.message, next.group, next.topic);
+    if (next !== null) this.#run(next.message, next.group, next.topic, next.reply);
   };
 
   readonly #rejected = (error: unknown): void => {

@@ -5,6 +5,7 @@
  */
 import type { ActorId, NodeId, Scope } from "../names.js";
 import type { ActorCell, StopInfo } from "./actor-cell.js";
+import type { AskOptions } from "./runtime.js";
 
 /** Where a ref finds its cell; a symbol, so the cell is not part of the public type. */
 export const CELL: unique symbol = Symbol("chorus.cell");
@@ -12,10 +13,11 @@ export const CELL: unique symbol = Symbol("chorus.cell");
 /** What a ref asks of the runtime that created it. */
 export interface RefHost {
   send(cell: ActorCell, message: unknown): Promise<void>;
+  ask(cell: ActorCell, message: unknown, options?: AskOptions): Promise<unknown>;
   stop(cell: ActorCell): Promise<void>;
 }
 
-export class ActorRef<M = unknown> implements Scope {
+export class ActorRef<M = unknown, R = unknown> implements Scope {
   readonly tenantId: string;
   readonly namespace: string;
   readonly #host: RefHost;
@@ -44,6 +46,18 @@ export class ActorRef<M = unknown> implements Scope {
    */
   send(message: M): Promise<void> {
     return this.#host.send(this[CELL], message);
+  }
+
+  /**
+   * Asks this actor and resolves with its answer: what its behaviour returns (or
+   * resolves to) for this message. Rejects with AskTimeoutError after `timeoutMs`
+   * (default 5 000), AskFailedError when the behaviour throws (its failure policy
+   * applies as for any message), ActorNotFoundError when the actor stops first,
+   * MailboxFullError when its full mailbox refuses or drops the message, or the
+   * signal's reason when it aborts.
+   */
+  ask(message: M, options?: AskOptions): Promise<R> {
+    return this.#host.ask(this[CELL], message, options) as Promise<R>;
   }
 
   /** Stops the actor: it leaves every group at once and handles no further message. Idempotent. */

@@ -21,7 +21,7 @@
  */
 import type { ActorCell } from "./actor-cell.js";
 import { CellTable, currentDelivery, IDLE } from "./cell-table.js";
-import { Offer } from "./mailbox.js";
+import { Offer, type Reply } from "./mailbox.js";
 
 /** Deliveries made in one turn of the event loop before queued jobs wait for the next. */
 const DELIVERIES_PER_TURN = 65_536;
@@ -41,6 +41,8 @@ interface Job {
   /** Only for a direct send: the single target, and how its mailbox took the message. */
   readonly target: ActorCell | null;
   readonly settle: ((outcome: Offer) => void) | null;
+  /** Only for an ask: where its answer goes. */
+  readonly reply: Reply | undefined;
 }
 
 const NO_SLOTS: Slots = Object.freeze([]);
@@ -57,7 +59,7 @@ export class Dispatcher {
   /** Delivers to every slot, now or after the deliveries queued before it. */
   fanOut(slots: Slots, message: unknown, group: string | undefined, topic: string | undefined): void {
     if (this.#active || this.#head < this.#queue.length) {
-      this.#enqueue({ slots, message, group, topic, target: null, settle: null });
+      this.#enqueue({ slots, message, group, topic, target: null, settle: null, reply: undefined });
       return;
     }
     this.#active = true;
@@ -74,15 +76,15 @@ export class Dispatcher {
    * Delivers one message to one actor, in the same order as fan-outs. `settle` hears
    * how the mailbox took it: at once, or when the delivery's turn comes.
    */
-  send(target: ActorCell, message: unknown, settle: (outcome: Offer) => void): void {
+  send(target: ActorCell, message: unknown, settle: (outcome: Offer) => void, reply?: Reply): void {
     if (this.#active || this.#head < this.#queue.length) {
-      this.#enqueue({ slots: NO_SLOTS, message, group: undefined, topic: undefined, target, settle });
+      this.#enqueue({ slots: NO_SLOTS, message, group: undefined, topic: undefined, target, settle, reply });
       return;
     }
     this.#active = true;
     let outcome: Offer;
     try {
-      outcome = target.deliver(message, undefined, undefined);
+      outcome = target.deliver(message, undefined, undefined, reply);
     } finally {
       this.#active = false;
     }
@@ -129,7 +131,7 @@ export class Dispatcher {
         queue[this.#head++] = undefined;
         if (job.target !== null) {
           budget -= 1;
-          job.settle!(job.target.deliver(job.message, undefined, undefined));
+          job.settle!(job.target.deliver(job.message, undefined, undefined, job.reply));
         } else {
           budget -= job.slots.length;
           deliverAll(this.table, job.slots, job.message, job.group, job.topic);

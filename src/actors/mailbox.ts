@@ -3,9 +3,10 @@
  *
  * It is only used while its actor is busy: an idle actor with an empty mailbox gets a
  * message handed to its behaviour directly, so the common case allocates nothing.
- * Each entry is three slots (message, group, topic) in one array rather than an
- * envelope object, so queueing a message allocates nothing either once the ring has
- * grown to its working size.
+ * Each entry is four slots (message, group, topic, and the reply of an ask) in one
+ * array rather than an envelope object, so queueing a message allocates nothing either
+ * once the ring has grown to its working size. An ask whose message a full mailbox
+ * drops is answered at once with the drop (see `dropped`), never left to time out.
  */
 
 /** What happens when a message arrives at a full mailbox. */
@@ -21,7 +22,13 @@ export const Offer = {
 } as const;
 export type Offer = (typeof Offer)[keyof typeof Offer];
 
-const SLOTS = 3;
+/** Where the answer to an ask goes; a message that is not an ask has none. */
+export interface Reply {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+const SLOTS = 4;
 const INITIAL_ENTRIES = 8;
 
 export class Mailbox {
@@ -38,13 +45,21 @@ export class Mailbox {
     return this.#size;
   }
 
-  offer(message: unknown, group: string | undefined, topic: string | undefined): Offer {
+  /**
+   * The reply of the ask a full mailbox dropped at the last `offer` (the newest or the
+   * oldest message), for its caller to answer; cleared by the next `offer`.
+   */
+  dropped: Reply | undefined = undefined;
+
+  offer(message: unknown, group: string | undefined, topic: string | undefined, reply?: Reply): Offer {
+    this.dropped = undefined;
     let outcome: Offer = Offer.Queued;
     if (this.#size >= this.capacity) {
       if (this.overflow === "drop-oldest") {
-        this.#dropOldest();
+        this.dropped = this.#dropOldest();
         outcome = Offer.Dropped;
       } else {
+        if (this.overflow === "drop-newest") this.dropped = reply;
         return this.overflow === "reject" ? Offer.Rejected : Offer.Dropped;
       }
     }
@@ -54,6 +69,7 @@ export class Mailbox {
     ring[at] = message;
     ring[at + 1] = group;
     ring[at + 2] = topic;
+    ring[at + 3] = reply;
     this.#size++;
     return outcome;
   }
@@ -69,24 +85,35 @@ export class Mailbox {
     into.message = ring[at];
     into.group = ring[at + 1] as string | undefined;
     into.topic = ring[at + 2] as string | undefined;
-    ring[at] = ring[at + 1] = ring[at + 2] = undefined; // let the message be collected
+    into.reply = ring[at + 3] as Reply | undefined;
+    ring[at] = ring[at + 1] = ring[at + 2] = ring[at + 3] = undefined; // let the message be collected
     this.#head = (at + SLOTS) % ring.length;
     this.#size--;
     return true;
   }
 
-  clear(): void {
+  /** Empties the mailbox; returns the replies of the asks it held, for their callers to answer. */
+  clear(): Reply[] {
+    const replies: Reply[] = [];
+    const ring = this.#ring;
+    for (let i = 0; i < this.#size; i++) {
+      const reply = ring[(this.#head + i * SLOTS + 3) % ring.length] as Reply | undefined;
+      if (reply !== undefined) replies.push(reply);
+    }
     this.#ring = new Array(INITIAL_ENTRIES * SLOTS);
     this.#head = 0;
     this.#size = 0;
+    return replies;
   }
 
-  #dropOldest(): void {
+  #dropOldest(): Reply | undefined {
     const ring = this.#ring;
     const at = this.#head;
-    ring[at] = ring[at + 1] = ring[at + 2] = undefined;
+    const reply = ring[at + 3] as Reply | undefined;
+    ring[at] = ring[at + 1] = ring[at + 2] = ring[at + 3] = undefined;
     this.#head = (at + SLOTS) % ring.length;
     this.#size--;
+    return reply;
   }
 
   #grow(): void {
@@ -98,9 +125,10 @@ export class Mailbox {
   }
 }
 
-/** One message with where it came from, as handed to a behaviour. */
+/** One message with where it came from, as handed to a behaviour, and its reply if an ask. */
 export interface Delivery {
   message: unknown;
   group: string | undefined;
   topic: string | undefined;
+  reply: Reply | undefined;
 }

@@ -8,6 +8,7 @@
 import {
   ActorAlreadyExistsError,
   ActorNotFoundError,
+  AskTimeoutError,
   InvalidArgumentError,
   MailboxFullError,
 } from "../errors.js";
@@ -23,7 +24,7 @@ import {
 import { ActorCell, type Behaviour, type CellHost, type FailurePolicy, type StopInfo } from "./actor-cell.js";
 import { ActorRef, CELL, type RefHost } from "./actor-ref.js";
 import { Dispatcher } from "./dispatcher.js";
-import { Offer, type OverflowPolicy } from "./mailbox.js";
+import { Offer, type OverflowPolicy, type Reply } from "./mailbox.js";
 
 export interface MailboxOptions {
   /** The most messages that can wait while the actor is busy. Default: 1 024. */
@@ -39,6 +40,16 @@ export interface SpawnOptions extends Scope {
   /** What happens when the behaviour throws or rejects. Default: `stop`. */
   readonly onError?: FailurePolicy;
 }
+
+export interface AskOptions {
+  /** How long to wait for the answer. Default: 5 000. */
+  readonly timeoutMs?: number;
+  /** Abandons the ask when aborted: it rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** How long an ask waits for its answer unless told otherwise. */
+const DEFAULT_ASK_TIMEOUT_MS = 5_000;
 
 export interface RuntimeOptions {
   readonly nodeId: NodeId;
@@ -76,7 +87,7 @@ export class ActorRuntime implements CellHost, RefHost {
     this.#onStoppedByError = options.onStoppedByError;
   }
 
-  spawn<M>(options: SpawnOptions, behaviour: Behaviour<M>): ActorRef<M> {
+  spawn<M, R>(options: SpawnOptions, behaviour: Behaviour<M, R>): ActorRef<M, R> {
     if (typeof options !== "object" || options === null) {
       throw new InvalidArgumentError("spawn options", "must be an object with id, tenantId and namespace");
     }
@@ -93,7 +104,7 @@ export class ActorRuntime implements CellHost, RefHost {
     const key = scopeKey(scope);
     let actors = this.#actors.get(key);
     if (actors?.has(options.id)) throw new ActorAlreadyExistsError(options.id, scope);
-    const ref = new ActorRef<M>(options.id, scope, this.nodeId, this);
+    const ref = new ActorRef<M, R>(options.id, scope, this.nodeId, this);
     const cell = new ActorCell(
       options.id,
       scope,
@@ -148,6 +159,56 @@ export class ActorRuntime implements CellHost, RefHost {
           resolve();
         }
       });
+    });
+  }
+
+  /**
+   * Asks an actor: resolves with what its behaviour returns (or resolves to) for this
+   * message, as a `gen_server:call` reply is what `handle_call` returns. Rejects with
+   * AskTimeoutError after `timeoutMs`, AskFailedError when the behaviour throws (its
+   * failure policy applies as for any message), ActorNotFoundError when the actor has
+   * stopped or stops first, MailboxFullError when its full mailbox refuses or drops
+   * the message, or the signal's reason.
+   */
+  ask(cell: ActorCell, message: unknown, options?: AskOptions): Promise<unknown> {
+    let timeoutMs: number;
+    let signal: AbortSignal | undefined;
+    try {
+      validateMessage(message);
+      ({ timeoutMs, signal } = checkAsk(options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (cell.isStopped) return Promise.reject(new ActorNotFoundError(cell.id, cell.scope, "has stopped"));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        return true;
+      };
+      const reply: Reply = {
+        resolve: (value) => finish() && resolve(value),
+        reject: (error) => finish() && reject(error),
+      };
+      // Not unref'd: an ask is work in progress, and its caller waits at most timeoutMs.
+      const timer = setTimeout(
+        () => reply.reject(new AskTimeoutError(cell.id, cell.scope, timeoutMs)),
+        timeoutMs,
+      );
+      const onAbort = () => reply.reject(signal!.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.dispatcher.send(
+        cell,
+        message,
+        (outcome) => {
+          if (outcome === Offer.Rejected)
+            reply.reject(new MailboxFullError(cell.id, cell.scope, cell.capacity));
+        },
+        reply,
+      );
     });
   }
 
@@ -224,4 +285,20 @@ function checkMailbox(
     throw new InvalidArgumentError("mailbox.overflow", `must be one of ${OVERFLOW_POLICIES.join(", ")}`);
   }
   return { capacity, overflow };
+}
+
+function checkAsk(options: AskOptions | undefined): { timeoutMs: number; signal: AbortSignal | undefined } {
+  if (options === undefined) return { timeoutMs: DEFAULT_ASK_TIMEOUT_MS, signal: undefined };
+  if (typeof options !== "object" || options === null)
+    throw new InvalidArgumentError("ask options", "must be an object");
+  const timeoutMs = options.timeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2_147_483_647) {
+    throw new InvalidArgumentError("timeoutMs", "must be a positive integer of milliseconds");
+  }
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError("signal", "must be an AbortSignal");
+  }
+  if (signal?.aborted) throw signal.reason;
+  return { timeoutMs, signal };
 }

@@ -45,6 +45,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   BACKEND_UNAVAILABLE: 503,
   JOIN_NOT_VISIBLE: 504,
   NODE_ID_IN_USE: 500,
+  ASK_TIMEOUT: 504,
+  ASK_FAILED: 502,
 };
 
 /** WebSocket close codes: the standard ones, and 4000 + an HTTP status for the rest. */
