@@ -21,7 +21,8 @@ describe("README", () => {
     const block = /## A short tour\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     assert.ok(block, "the README has a '## A short tour' section with a ts block");
     const entry = pathToFileURL(join(root, "dist/src/index.js")).href;
-    const source = block.replace(/from "chorus"/g, `from ${JSON.stringify(entry)}`);
+    assert.match(block, /from "chorus-pg"/, "the tour imports the package by its published name");
+    const source = block.replace(/from "chorus-pg"/g, `from ${JSON.stringify(entry)}`);
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     });

@@ -34,7 +34,7 @@ describe("public declarations", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const tour = /## A short tour\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     assert.ok(tour, "the README has a '## A short tour' section with a ts block");
-    // Inside the package, so the tour's `from "chorus"` resolves through package.json
+    // Inside the package, so the tour's `from "chorus-pg"` resolves through package.json
     // "exports" as a user's import does; dist is the build's, gone on the next build.
     const dir = mkdtempSync(join(root, "dist", "types-"));
     try {
