@@ -1,8 +1,9 @@
 /**
  * The published declarations are the API as users compile against it. This test has
  * tsc check, against the built dist/src/*.d.ts, the README's tour (lifted from
- * README.md, so the README cannot drift) and fixtures/wrong-calls.ts, whose every
- * line marked @ts-expect-error must stay a type error.
+ * README.md, so the README cannot drift), fixtures/wrong-calls.ts and, for the server
+ * entry, fixtures/server-calls.ts; every line marked @ts-expect-error in them must
+ * stay a type error.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -41,7 +42,11 @@ describe("public declarations", () => {
       writeFileSync(join(dir, "readme-tour.ts"), tour);
       const config = {
         extends: relative(dir, join(root, "test/types/tsconfig.json")),
-        files: ["readme-tour.ts", relative(dir, join(root, "test/types/fixtures/wrong-calls.ts"))],
+        files: [
+          "readme-tour.ts",
+          relative(dir, join(root, "test/types/fixtures/wrong-calls.ts")),
+          relative(dir, join(root, "test/types/fixtures/server-calls.ts")),
+        ],
       };
       writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config));
       const { failure, output } = await typecheck(dir);
