@@ -1,5 +1,7 @@
 /**
  * Chorus: process groups for actors. This module is the public surface and nothing else.
+ *
+ * @module chorus-pg
  */
 
 export type {
@@ -37,6 +39,7 @@ export {
 } from "./errors.js";
 export type {
   ActorLike,
+  CallOptions,
   CreateGroupOptions,
   GroupPage,
   JoinOptions,

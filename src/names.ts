@@ -11,12 +11,17 @@ import { InvalidArgumentError, InvalidNameError, InvalidTopicError, type NameKin
 
 /** A `(tenantId, namespace)` pair: the unit of isolation. */
 export interface Scope {
+  /** The tenant: 1–128 of a-z, 0-9, `-`, `_`. */
   readonly tenantId: string;
+  /** The namespace within the tenant: 1–128 of a-z, 0-9, `-`, `_`. */
   readonly namespace: string;
 }
 
+/** An actor's id: 1–256 of letters, digits and `-_.:@`, not `.` or `..`. */
 export type ActorId = string;
+/** A group's name: 1–128 of a-z, 0-9, `-`, `_`. */
 export type GroupName = string;
+/** A node's id: 1–128 of letters, digits and `-_.:`. */
 export type NodeId = string;
 
 const SCOPE_OR_GROUP = /^[a-z0-9_-]{1,128}$/;

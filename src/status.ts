@@ -8,16 +8,26 @@
  */
 import { InvalidArgumentError } from "./errors.js";
 
+/**
+ * A node's status: `connecting` while `ActorSystem.start` runs, `ready` while
+ * everything works, `degraded` while something it needs is away, `stopped` after
+ * shutdown.
+ */
 export type NodeStatus = "connecting" | "ready" | "degraded" | "stopped";
 
+/** One change of a node's status, as `statusChanges()` reports it. */
 export interface StatusChange {
+  /** The status now. */
   readonly status: NodeStatus;
+  /** The status before. */
   readonly previous: NodeStatus;
   /** Why, in words: "connected", "Redis is unreachable", … */
   readonly reason: string;
+  /** When, in milliseconds since the epoch. */
   readonly atMs: number;
 }
 
+/** The options of `statusChanges`. */
 export interface StatusOptions {
   /** Ends the iteration when aborted. */
   readonly signal?: AbortSignal;

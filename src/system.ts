@@ -22,6 +22,7 @@ import { Scopes } from "./groups/scopes.js";
 import { type NodeId, type Scope, validateNodeId, validateScope } from "./names.js";
 import { type NodeStatus, StatusBoard, type StatusChange, type StatusOptions } from "./status.js";
 
+/** The options of a node, embedded or clustered. Unknown keys are refused. */
 export interface ActorSystemOptions {
   /**
    * This node's id, unique in its cluster: 1–128 of letters, digits, `-_.:`. Default:
@@ -43,6 +44,7 @@ export interface ActorSystemOptions {
   readonly cluster?: RedisClusterOptions;
 }
 
+/** The options of `shutdown`. */
 export interface ShutdownOptions {
   /**
    * Let every mailbox empty before the actors stop, for at most `timeoutMs`: group
@@ -70,7 +72,14 @@ export function clusterBackendOf(system: ActorSystem): RedisBackend | undefined 
   return backends.get(system);
 }
 
+/**
+ * One node: its actors and the groups of every scope. `new ActorSystem()` is embedded,
+ * one process with nothing else installed; `await ActorSystem.start({ cluster })` joins
+ * a cluster over Redis (the constructor refuses `cluster`). `await using` shuts it down
+ * at the end of the block.
+ */
 export class ActorSystem implements AsyncDisposable {
+  /** This node's id: the one given, else `local` embedded or one made unique over Redis. */
   readonly nodeId: NodeId;
   readonly #runtime: ActorRuntime;
   // The Redis backend of a clustered system; null when embedded.
@@ -230,6 +239,7 @@ export class ActorSystem implements AsyncDisposable {
     return this.#shutdown;
   }
 
+  /** `shutdown()` with no options, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown();
   }

@@ -47,7 +47,9 @@ export type FailurePolicy = "stop" | "resume";
 /** Why an actor stopped. */
 export type StopReason = "stopped" | "failed" | "shutdown";
 
+/** Why an actor stopped, as `ref.stopped` resolves with it. */
 export interface StopInfo {
+  /** `stopped` when asked to, `failed` when its behaviour threw, `shutdown` with its system. */
   readonly reason: StopReason;
   /** The error that stopped the actor, when `reason` is `failed`. */
   readonly error?: unknown;

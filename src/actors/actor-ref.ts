@@ -17,8 +17,17 @@ export interface RefHost {
   stop(cell: ActorCell): Promise<void>;
 }
 
+/**
+ * The handle of an actor: what `spawn` returns, what a group is joined with, and what
+ * a behaviour sees as `context.self`. Made by `ActorSystem.spawn`, never with `new`;
+ * after the actor stops, the ref still names it, and its sends and asks reject.
+ *
+ * @hideconstructor
+ */
 export class ActorRef<M = unknown, R = unknown> implements Scope {
+  /** The tenant of the actor's scope. */
   readonly tenantId: string;
+  /** The namespace of the actor's scope. */
   readonly namespace: string;
   readonly #host: RefHost;
   #stopped: Promise<StopInfo> | null = null;
@@ -27,8 +36,10 @@ export class ActorRef<M = unknown, R = unknown> implements Scope {
   [CELL]!: ActorCell;
 
   constructor(
+    /** The actor's id, unique among the live actors of its scope on its node. */
     readonly id: ActorId,
     scope: Scope,
+    /** The node that hosts the actor. */
     readonly nodeId: NodeId,
     host: RefHost,
   ) {
@@ -65,6 +76,7 @@ export class ActorRef<M = unknown, R = unknown> implements Scope {
     return this.#host.stop(this[CELL]);
   }
 
+  /** True once the actor has stopped, whatever stopped it. */
   get isStopped(): boolean {
     return this[CELL].isStopped;
   }
@@ -98,6 +110,7 @@ export class ActorRef<M = unknown, R = unknown> implements Scope {
     this.#resolveStopped = null;
   }
 
+  /** `ActorRef(tenant/namespace/id@node)`, for logs. */
   toString(): string {
     return `ActorRef(${this.tenantId}/${this.namespace}/${this.id}@${this.nodeId})`;
   }

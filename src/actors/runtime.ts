@@ -26,6 +26,7 @@ import { ActorRef, CELL, type RefHost } from "./actor-ref.js";
 import { Dispatcher } from "./dispatcher.js";
 import { Offer, type OverflowPolicy, type Reply } from "./mailbox.js";
 
+/** An actor's mailbox: where messages wait while the actor is busy with one. */
 export interface MailboxOptions {
   /** The most messages that can wait while the actor is busy. Default: 1 024. */
   readonly capacity?: number;
@@ -33,9 +34,11 @@ export interface MailboxOptions {
   readonly overflow?: OverflowPolicy;
 }
 
+/** Who an actor is: its id and scope, and how its mailbox and failures are handled. */
 export interface SpawnOptions extends Scope {
   /** Unique among this node's live actors of the scope: 1–256 of letters, digits, `-_.:@`. */
   readonly id: ActorId;
+  /** Its mailbox; each setting left out is the system's `defaultMailbox`. */
   readonly mailbox?: MailboxOptions;
   /** What happens when the behaviour throws or rejects. Default: `stop`. */
   readonly onError?: FailurePolicy;

@@ -11,6 +11,7 @@ import { decodePageToken, encodePageToken } from "./page-token.js";
 import type { ProcessGroup } from "./process-groups.js";
 import type { ScopeIndex } from "./scope-index.js";
 
+/** The options of `listGroups`: a filter and where the page starts. */
 export interface ListGroupsOptions {
   /** Abandons the call when aborted (see CallOptions). */
   readonly signal?: AbortSignal;
@@ -22,7 +23,9 @@ export interface ListGroupsOptions {
   readonly pageToken?: string;
 }
 
+/** One page of `listGroups`. */
 export interface GroupPage {
+  /** The page's groups, in ascending name order. */
   readonly groups: readonly ProcessGroup[];
   /** Present when more groups follow; pass it back to read them. */
   readonly nextPageToken?: string;

@@ -14,11 +14,17 @@ export type { GroupPage, ListGroupsOptions };
 
 /** A group as callers see it: a snapshot taken when it was asked for. */
 export interface ProcessGroup {
+  /** The group's name, unique in its scope. */
   readonly name: GroupName;
+  /** The tenant of its scope. */
   readonly tenantId: string;
+  /** The namespace of its scope. */
   readonly namespace: string;
+  /** The labels it was created with; empty when it had none. */
   readonly labels: Readonly<Record<string, string>>;
+  /** When it was created, by the clock of the node that created it. */
   readonly createdAt: Date;
+  /** Its members, each counted once however often it joined. */
   readonly memberCount: number;
 }
 
@@ -32,11 +38,13 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The options of `createGroup`. */
 export interface CreateGroupOptions extends CallOptions {
   /** Free-form metadata: up to 64 keys of a-z, 0-9, `_.-/`, string values up to 256 characters. */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/** The options of `joinGroup`. */
 export interface JoinOptions extends CallOptions {
   /** Topic patterns to receive (`*` one segment, `#` zero or more). Default: every message. */
   readonly topics?: readonly string[];
@@ -63,6 +71,7 @@ export interface MemberInfo {
 /** An actor, by handle or (on the node that hosts it) by id. */
 export type ActorLike = ActorRef | ActorId;
 
+/** The options of `publishToGroup`. */
 export interface PublishOptions extends CallOptions {
   /** A concrete topic (no wildcards); members that joined with topics get it only on a match. */
   readonly topic?: string;
@@ -70,7 +79,13 @@ export interface PublishOptions extends CallOptions {
   readonly exclude?: ActorLike | readonly ActorLike[];
 }
 
+/**
+ * The groups of one scope, from `system.groups(scope)`: the same operations, errors and
+ * guarantees embedded or over Redis. Arguments are checked before anything changes;
+ * after `shutdown` every call rejects with SystemStoppedError (a watch, on its first read).
+ */
 export interface ProcessGroups {
+  /** The scope this handle reaches; it reaches no other. */
   readonly scope: Scope;
   /** Creates a group. Rejects with GroupAlreadyExistsError if the name is taken. */
   createGroup(name: GroupName, options?: CreateGroupOptions): Promise<ProcessGroup>;

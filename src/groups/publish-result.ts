@@ -14,6 +14,13 @@ interface Addressed {
   readonly remote: ReadonlyMap<NodeId, number>;
 }
 
+/**
+ * Who a publish addressed: what `publishToGroup` resolves with. Addressed is not yet
+ * delivered: a member whose mailbox is full may drop the message, and delivery to
+ * other nodes is at most once.
+ *
+ * @hideconstructor
+ */
 export class PublishResult {
   #recipients: readonly ActorId[] | null = null;
   #perNode: Readonly<Record<NodeId, number>> | null = null;
@@ -50,6 +57,7 @@ export class PublishResult {
     return this.#perNode;
   }
 
+  /** The result as plain data, `{ recipients, localCount, remoteCount, perNode }`, for logs and replies. */
   toJSON(): object {
     return {
       recipients: this.recipients,

@@ -13,22 +13,46 @@
 import { InvalidArgumentError, type ProcessGroupError, WatchOverflowError } from "../errors.js";
 import type { ActorId, GroupName, NodeId, Scope } from "../names.js";
 
+/**
+ * A change `watch` reports: a group created or deleted, an actor that became a member
+ * or stopped being one. A second join of a member, or a leave that leaves it joined,
+ * is no event: membership did not change.
+ */
 export type MembershipEvent =
-  | { readonly type: "created"; readonly group: GroupName }
-  | { readonly type: "deleted"; readonly group: GroupName }
   | {
-      readonly type: "joined";
+      /** A group was created. */
+      readonly type: "created";
+      /** The group. */
       readonly group: GroupName;
+    }
+  | {
+      /** A group was deleted, with every membership in it (no `left` events follow). */
+      readonly type: "deleted";
+      /** The group. */
+      readonly group: GroupName;
+    }
+  | {
+      /** An actor became a member. */
+      readonly type: "joined";
+      /** The group. */
+      readonly group: GroupName;
+      /** The actor. */
       readonly actorId: ActorId;
+      /** The node that hosts it. */
       readonly nodeId: NodeId;
     }
   | {
+      /** An actor is no longer a member: it left its last join, stopped, or its node died. */
       readonly type: "left";
+      /** The group. */
       readonly group: GroupName;
+      /** The actor. */
       readonly actorId: ActorId;
+      /** The node that hosted it. */
       readonly nodeId: NodeId;
     };
 
+/** The options of `watch`. */
 export interface WatchOptions {
   /** Ends the watch when aborted; a timeout is `AbortSignal.timeout(ms)`. */
   readonly signal?: AbortSignal;

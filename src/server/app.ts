@@ -19,10 +19,13 @@ import { Traffic } from "./traffic.js";
 import { describeError, ServerError } from "./wire.js";
 import { serveMember } from "./ws-member.js";
 
+/** What `buildApp` serves, and its limits. */
 export interface AppOptions {
+  /** The node to serve, started by the caller, who also shuts it down. */
   readonly system: ActorSystem;
   /** Who may act for which tenant. Default: open (any tenant). */
   readonly auth?: TenantAuth;
+  /** Per-tenant limits; each one left out has its default. */
   readonly quotas?: Quotas;
   /** Where the metrics are registered. Default: a registry of the server's own. */
   readonly registry?: Registry;
@@ -36,13 +39,21 @@ export interface AppOptions {
   readonly maxBufferedBytes?: number;
 }
 
+/** What `buildApp` made. */
 export interface ChorusApp {
+  /** The Fastify app, not yet listening: `listen` it, or `inject` requests in tests. */
   readonly app: FastifyInstance;
+  /** Where the server's metrics are, as `/metrics` serves them. */
   readonly registry: Registry;
 }
 
 const SCOPE = "/v1/tenants/:tenantId/namespaces/:namespace";
 
+/**
+ * The server's routes over a running system, as a Fastify app: REST, WebSocket members,
+ * `/metrics`, `/healthz`, `/readyz` and `/v1/openapi.json`. Closing the app leaves the
+ * system running.
+ */
 export async function buildApp(options: AppOptions): Promise<ChorusApp> {
   const { system } = options;
   const auth = options.auth ?? new TenantAuth({});

@@ -16,6 +16,10 @@ export type TokenTable = Readonly<Record<string, readonly string[]>>;
 
 const digest = (token: string): string => createHash("sha256").update(token).digest("hex");
 
+/**
+ * Who may act for which tenant: each bearer token belongs to one tenant. With no tokens
+ * it is open, and every tenant is served. Throws if a token is shorter than 16 characters.
+ */
 export class TenantAuth {
   // digest of a token → its tenant
   readonly #tenants = new Map<string, string>();

@@ -3,6 +3,8 @@
  * starts a node and listens, as `chorus serve` does; `buildApp` gives the Fastify app
  * over a system the caller runs. A second entry, so the library alone never loads
  * Fastify, pino or prom-client.
+ *
+ * @module chorus-pg/server
  */
 
 export { type AppOptions, buildApp, type ChorusApp } from "./app.js";

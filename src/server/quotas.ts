@@ -7,6 +7,7 @@
 import type { ProcessGroups } from "../index.js";
 import { ServerError } from "./wire.js";
 
+/** Per-tenant limits of one server; each is counted on this server alone. */
 export interface Quotas {
   /** Groups per tenant, counted over the scopes this server has served. Default: 10 000. */
   readonly maxGroupsPerTenant?: number;

@@ -13,6 +13,7 @@ import { loadTokens, TenantAuth } from "./auth.js";
 import type { Quotas } from "./quotas.js";
 import { CLOSE } from "./wire.js";
 
+/** The options of `serve`; `chorus serve` sets them from its flags and environment. */
 export interface ServeOptions {
   /** Port to listen on; 0 picks a free one. Default: 7420. */
   readonly port?: number;
@@ -28,6 +29,7 @@ export interface ServeOptions {
   readonly tokenFile?: string;
   /** Tokens as `tenant:token,tenant:token` (CHORUS_TOKENS). */
   readonly tokens?: string;
+  /** Per-tenant limits; each one left out has its default. */
   readonly quotas?: Quotas;
   /** Largest request body or WebSocket frame. Default: 2 MiB. */
   readonly maxBodyBytes?: number;
@@ -35,12 +37,15 @@ export interface ServeOptions {
   readonly logLevel?: string;
   /** Where logs go. Default: stdout, as JSON lines. */
   readonly logger?: Logger;
+  /** Where the metrics are registered. Default: a registry of the server's own. */
   readonly registry?: Registry;
 }
 
+/** A server `serve` started. */
 export interface RunningServer {
   /** `http://host:port` as listened on. */
   readonly url: string;
+  /** The node it serves; `close` shuts it down. */
   readonly system: ActorSystem;
   /** Stops accepting, closes every WebSocket (1001), shuts the node down. Idempotent. */
   close(): Promise<void>;
@@ -48,6 +53,12 @@ export interface RunningServer {
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
+/**
+ * Starts a node (embedded, or over Redis with `redis`) and serves it over HTTP and
+ * WebSocket, as `chorus serve` does. Rejects before starting the node when a token is
+ * bad, or when none is configured and `host` is not loopback; when the node cannot
+ * start (Redis unreachable) or the port is taken, it rejects with what it opened closed.
+ */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: options.logLevel ?? "info", base: { service: "chorus" } });
   const host = options.host ?? "127.0.0.1";

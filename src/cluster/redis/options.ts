@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type ProcessGroupError } from "../../errors.js";
 import { isValidPrefix } from "./keys.js";
 
+/** How a node joins a cluster over Redis: where Redis is, and the cluster's timings and limits. */
 export interface RedisClusterOptions {
   /** Redis URL, e.g. `redis://127.0.0.1:6379/0`; the database number is part of the deployment. */
   readonly redis: string;
