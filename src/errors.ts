@@ -274,8 +274,11 @@ export class BackendUnavailableError extends ProcessGroupError {
 export class AskTimeoutError extends ProcessGroupError {
   override name = "AskTimeoutError";
   constructor(
+    /** The actor that was asked. */
     readonly actorId: string,
+    /** The actor's scope. */
     readonly scope: Scope,
+    /** How long the ask waited. */
     readonly timeoutMs: number,
   ) {
     super("ASK_TIMEOUT", `actor '${actorId}' in ${where(scope)} did not answer within ${timeoutMs} ms`);
@@ -286,8 +289,11 @@ export class AskTimeoutError extends ProcessGroupError {
 export class AskFailedError extends ProcessGroupError {
   override name = "AskFailedError";
   constructor(
+    /** The actor that was asked. */
     readonly actorId: string,
+    /** The actor's scope. */
     readonly scope: Scope,
+    /** What its behaviour threw, as text (from another node, the text is all that travels). */
     readonly remoteMessage: string,
     cause?: unknown,
   ) {

@@ -44,6 +44,7 @@ export interface SpawnOptions extends Scope {
   readonly onError?: FailurePolicy;
 }
 
+/** How long an ask waits, and what can abandon it. */
 export interface AskOptions {
   /** How long to wait for the answer. Default: 5 000. */
   readonly timeoutMs?: number;

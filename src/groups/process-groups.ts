@@ -58,7 +58,9 @@ export interface JoinOptions extends CallOptions {
 
 /** A member as this node sees it: where it lives, how often it joined, what it takes. */
 export interface MemberInfo {
+  /** The member's actor id. */
   readonly actorId: ActorId;
+  /** The node that hosts it. */
   readonly nodeId: NodeId;
   /** Joins not yet matched by a leave. */
   readonly joinCount: number;
