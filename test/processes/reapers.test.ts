@@ -25,6 +25,7 @@ import type { Scope } from "../../src/index.js";
 import { Cluster, clusterSkipReason, redisForThisFile } from "../support/cluster-fixture.js";
 import { eventually, freshScope } from "../support/helpers.js";
 import type { NodeProcess } from "../support/node-process.js";
+import { RedisMonitor } from "../support/redis-monitor.js";
 import { LAYOUT, readMembers, scopeKeys } from "../support/redis-state.js";
 
 const skip = clusterSkipReason();
@@ -54,21 +55,15 @@ interface Call {
 class CommandLog {
   readonly calls: Call[] = [];
 
-  #monitor: Redis | undefined;
+  #monitor: RedisMonitor | undefined;
   #syncs = 0;
 
-  static async start(url: string): Promise<CommandLog> {
+  static async start(port: number): Promise<CommandLog> {
     const log = new CommandLog();
-    // A dedicated client: MONITOR streams every command Redis runs for as long as the log lasts.
-    // monitor() opens a connection of its own in MONITOR mode; the one it is called on is not needed.
-    const client = new Redis(url, { lazyConnect: true });
-    const monitor = await client.monitor();
-    client.disconnect();
-    log.#monitor = monitor;
-    monitor.on("monitor", (time: string, args: string[], source: string) => {
+    log.#monitor = await RedisMonitor.start(port, ({ time, source, args }) => {
       const last = log.calls.at(-1);
-      if (source === "lua") last?.inner.push(args);
-      else log.calls.push({ atMs: Number(time) * 1_000, source, args, inner: [] });
+      if (source === "lua") last?.inner.push([...args]);
+      else log.calls.push({ atMs: time * 1_000, source, args, inner: [] });
     });
     return log;
   }
@@ -102,7 +97,7 @@ class CommandLog {
   }
 
   stop(): void {
-    this.#monitor?.disconnect();
+    this.#monitor?.stop();
   }
 }
 
@@ -207,7 +202,7 @@ describe("concurrent reapers, and the purging reaper killed", { skip }, () => {
       // The purge script may not have run yet: loaded now, every call to it (and to the
       // heartbeat) is an EVALSHA that MONITOR names, never a NOSCRIPT and an EVAL.
       for (const script of [PURGE_SCOPE, TICK]) await admin.script("LOAD", script.lua);
-      const log = await CommandLog.start(redis.server.url);
+      const log = await CommandLog.start(redis.server.port);
       logs.push(log);
       const incarnation = await admin.hget(LAYOUT.nodes, VICTIM);
       assert.ok(incarnation !== null, "the victim is not registered");
