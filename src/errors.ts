@@ -36,7 +36,8 @@ export type ErrorCode =
   | "JOIN_NOT_VISIBLE"
   | "NODE_ID_IN_USE"
   | "ASK_TIMEOUT"
-  | "ASK_FAILED";
+  | "ASK_FAILED"
+  | "GROUP_EMPTY";
 
 const where = (scope: Scope): string => `${scope.tenantId}/${scope.namespace}`;
 
@@ -64,6 +65,24 @@ export class GroupNotFoundError extends ProcessGroupError {
     readonly scope: Scope,
   ) {
     super("GROUP_NOT_FOUND", `group '${group}' does not exist in ${where(scope)}`);
+  }
+}
+
+/** `dispatch` or `pick` on a group with no member to take the message (`GROUP_EMPTY`). */
+export class GroupEmptyError extends ProcessGroupError {
+  override name = "GroupEmptyError";
+  constructor(
+    /** The group. */
+    readonly group: string,
+    /** The group's scope. */
+    readonly scope: Scope,
+    /** The topic no member is subscribed to, when one was given. */
+    readonly topic?: string,
+  ) {
+    super(
+      "GROUP_EMPTY",
+      `group '${group}' in ${where(scope)} has no member${topic === undefined ? "" : ` subscribed to topic '${topic}'`} to take it`,
+    );
   }
 }
 
@@ -213,9 +232,9 @@ export class MailboxFullError extends ProcessGroupError {
 export class PayloadTooLargeError extends ProcessGroupError {
   override name = "PayloadTooLargeError";
   constructor(
-    /** The group it was published to. */
-    readonly group: string,
-    /** The group's scope. */
+    /** Where it was going: `group 'name'`, `actor 'id'`, or `the reply of actor 'id'`. */
+    readonly target: string,
+    /** The scope it was going to. */
     readonly scope: Scope,
     /** The message's size, in bytes of JSON. */
     readonly sizeBytes: number,
@@ -224,7 +243,7 @@ export class PayloadTooLargeError extends ProcessGroupError {
   ) {
     super(
       "PAYLOAD_TOO_LARGE",
-      `message for group '${group}' in ${where(scope)} is ${sizeBytes} bytes, over the limit of ${maxPayloadBytes}`,
+      `message for ${target} in ${where(scope)} is ${sizeBytes} bytes, over the limit of ${maxPayloadBytes}`,
     );
   }
 }

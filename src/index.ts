@@ -13,6 +13,7 @@ export type {
 } from "./actors/actor-cell.js";
 export { ActorRef } from "./actors/actor-ref.js";
 export type { OverflowPolicy } from "./actors/mailbox.js";
+export { MemberRef } from "./actors/member-ref.js";
 export type { AskOptions, MailboxOptions, SpawnOptions } from "./actors/runtime.js";
 export {
   ActorAlreadyExistsError,
@@ -22,6 +23,7 @@ export {
   BackendUnavailableError,
   type ErrorCode,
   GroupAlreadyExistsError,
+  GroupEmptyError,
   GroupNotFoundError,
   InvalidArgumentError,
   InvalidNameError,
@@ -39,19 +41,26 @@ export {
 } from "./errors.js";
 export type {
   ActorLike,
+  AddressOptions,
+  AskGroupOptions,
   CallOptions,
   CreateGroupOptions,
+  DispatchOptions,
+  DispatchStrategy,
   GroupPage,
+  GroupReplies,
+  GroupReply,
   JoinOptions,
   ListGroupsOptions,
   MemberInfo,
+  NoReply,
   ProcessGroup,
   ProcessGroups,
   PublishOptions,
 } from "./groups/process-groups.js";
 export { PublishResult } from "./groups/publish-result.js";
 export type { MembershipEvent, WatchOptions } from "./groups/watch.js";
-export type { ActorId, GroupName, NodeId, Scope } from "./names.js";
+export type { ActorId, GroupName, Json, NodeId, Scope } from "./names.js";
 export { MAX_TOPIC_LENGTH, MAX_TOPIC_SEGMENTS } from "./names.js";
 export {
   ActorSystem,

@@ -147,6 +147,9 @@ function isSegmentChar(c: number): boolean {
   );
 }
 
+/** JSON data: what presence metadata is made of. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
 /**
  * What a message may be, the same in every mode: what can be told in constant time not
  * to be data (undefined, a function, a symbol, a BigInt) is refused where it is

@@ -10,6 +10,8 @@
 import { hostname } from "node:os";
 import type { Behaviour } from "./actors/actor-cell.js";
 import type { ActorRef } from "./actors/actor-ref.js";
+import { NodeCourier } from "./actors/courier.js";
+import { MemberRef } from "./actors/member-ref.js";
 import { ActorRuntime, type MailboxOptions, type SpawnOptions } from "./actors/runtime.js";
 import { ClusteredGroups } from "./cluster/clustered-groups.js";
 import { checkKeys, clusterSettings, type RedisClusterOptions } from "./cluster/redis/options.js";
@@ -19,7 +21,14 @@ import { InvalidArgumentError, SystemStoppedError } from "./errors.js";
 import { EmbeddedGroups, type HandleHost } from "./groups/embedded-groups.js";
 import type { ProcessGroups } from "./groups/process-groups.js";
 import { Scopes } from "./groups/scopes.js";
-import { type NodeId, type Scope, validateNodeId, validateScope } from "./names.js";
+import {
+  type ActorId,
+  type NodeId,
+  type Scope,
+  validateActorId,
+  validateNodeId,
+  validateScope,
+} from "./names.js";
 import { type NodeStatus, StatusBoard, type StatusChange, type StatusOptions } from "./status.js";
 
 /** The options of a node, embedded or clustered. Unknown keys are refused. */
@@ -85,6 +94,7 @@ export class ActorSystem implements AsyncDisposable {
   // The Redis backend of a clustered system; null when embedded.
   readonly #backend: RedisBackend | null = null;
   readonly #groups: Scopes<ProcessGroups>;
+  readonly #courier: NodeCourier;
   readonly #status: StatusBoard;
   #stopped = false;
   #shutdown: Promise<void> | null = null;
@@ -137,17 +147,20 @@ export class ActorSystem implements AsyncDisposable {
       },
     };
     // Embedded or clustered is chosen here, once: the handles of every scope are of that kind.
-    const host = { nodeId, runtime: this.#runtime, now: clock };
     if (settings === null) {
+      this.#courier = new NodeCourier(this.#runtime, null);
+      const host = { nodeId, runtime: this.#runtime, courier: this.#courier, now: clock };
       this.#groups = new Scopes<ProcessGroups>({
         ...host,
         makeHandle: (core) => new EmbeddedGroups(core, handleHost),
       });
       return;
     }
-    const backend = new RedisBackend(nodeId, settings, errors, this.#status);
+    const backend = new RedisBackend(nodeId, settings, errors, this.#status, this.#runtime);
     backends.set(this, backend);
     this.#backend = backend;
+    this.#courier = new NodeCourier(this.#runtime, backend.direct);
+    const host = { nodeId, runtime: this.#runtime, courier: this.#courier, now: clock };
     this.#groups = new Scopes<ClusteredGroups>({
       ...host,
       makeHandle: (core) => new ClusteredGroups(core, backend, handleHost),
@@ -193,6 +206,23 @@ export class ActorSystem implements AsyncDisposable {
   groups(scope: Scope): ProcessGroups {
     if (this.#stopped) throw new SystemStoppedError(this.nodeId);
     return this.#groups.handle(validateScope(scope));
+  }
+
+  /**
+   * An actor by scope, id and node — this node's by default — to send to or ask
+   * wherever it lives. Nothing is looked up now: each send or ask finds the actor, and
+   * fails with ActorNotFoundError when it is not running there.
+   */
+  actorAt<M = unknown, R = unknown>(
+    scope: Scope,
+    id: ActorId,
+    nodeId: NodeId = this.nodeId,
+  ): MemberRef<M, R> {
+    if (this.#stopped) throw new SystemStoppedError(this.nodeId);
+    const checked = validateScope(scope);
+    validateActorId(id);
+    validateNodeId(nodeId);
+    return new MemberRef<M, R>(checked, id, nodeId, this.#courier);
   }
 
   /** True once `shutdown` has been called. */

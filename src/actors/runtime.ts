@@ -204,16 +204,24 @@ export class ActorRuntime implements CellHost, RefHost {
       );
       const onAbort = () => reply.reject(signal!.reason);
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.dispatcher.send(
-        cell,
-        message,
-        (outcome) => {
-          if (outcome === Offer.Rejected)
-            reply.reject(new MailboxFullError(cell.id, cell.scope, cell.capacity));
-        },
-        reply,
-      );
+      this.answer(cell, message, reply);
     });
+  }
+
+  /**
+   * Hands an ask to a live actor with no deadline of its own: `reply` hears the answer,
+   * or why there is none. For asks whose caller keeps the deadline (another node).
+   */
+  answer(cell: ActorCell, message: unknown, reply: Reply): void {
+    this.dispatcher.send(
+      cell,
+      message,
+      (outcome) => {
+        if (outcome === Offer.Rejected)
+          reply.reject(new MailboxFullError(cell.id, cell.scope, cell.capacity));
+      },
+      reply,
+    );
   }
 
   stop(cell: ActorCell): Promise<void> {
@@ -291,7 +299,11 @@ function checkMailbox(
   return { capacity, overflow };
 }
 
-function checkAsk(options: AskOptions | undefined): { timeoutMs: number; signal: AbortSignal | undefined } {
+/** The options of an ask, checked: InvalidArgumentError, or the reason of a signal already aborted. */
+export function checkAsk(options: AskOptions | undefined): {
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+} {
   if (options === undefined) return { timeoutMs: DEFAULT_ASK_TIMEOUT_MS, signal: undefined };
   if (typeof options !== "object" || options === null)
     throw new InvalidArgumentError("ask options", "must be an object");

@@ -14,14 +14,18 @@
  * confirmed everywhere in time (JoinNotVisibleError: the membership stays).
  */
 import type { ActorCell } from "../actors/actor-cell.js";
+import type { MemberRef } from "../actors/member-ref.js";
 import { JoinNotVisibleError, ProcessGroupError, SystemStoppedError } from "../errors.js";
 import { signalOf } from "../groups/arguments.js";
 import type { HandleHost } from "../groups/embedded-groups.js";
 import type {
   ActorLike,
+  AskGroupOptions,
   CallOptions,
   CreateGroupOptions,
+  DispatchOptions,
   GroupPage,
+  GroupReplies,
   JoinOptions,
   ListGroupsOptions,
   MemberInfo,
@@ -30,6 +34,7 @@ import type {
   PublishOptions,
 } from "../groups/process-groups.js";
 import type { PublishResult } from "../groups/publish-result.js";
+import * as requests from "../groups/requests.js";
 import type { MembershipChange, ScopeGroups } from "../groups/scope-groups.js";
 import { type MembershipEvent, type WatchOptions, whenOpened } from "../groups/watch.js";
 import type { ActorId, GroupName, Scope } from "../names.js";
@@ -104,6 +109,32 @@ export class ClusteredGroups implements ProcessGroups {
     await this.#openFor(name, signal);
     return this.#core.describeMembers(name);
   }
+
+  async members<M, R>(name: GroupName, options?: CallOptions): Promise<MemberRef<M, R>[]> {
+    const signal = this.#begin(options, "members");
+    await this.#openFor(name, signal);
+    return this.#core.memberRefs(name) as MemberRef<M, R>[];
+  }
+
+  async askGroup<R, M>(name: GroupName, message: M, options?: AskGroupOptions): Promise<GroupReplies<M, R>> {
+    const signal = this.#begin(options, "askGroup");
+    await this.#openFor(name, signal);
+    return (await requests.askGroup(this.#core, name, message, options, this.#travels)) as GroupReplies<M, R>;
+  }
+
+  async dispatch<M, R>(name: GroupName, message: M, options?: DispatchOptions): Promise<MemberRef<M, R>> {
+    const signal = this.#begin(options, "dispatch");
+    await this.#openFor(name, signal);
+    return (await requests.dispatch(this.#core, name, message, options, this.#travels)) as MemberRef<M, R>;
+  }
+
+  async pick<M, R>(name: GroupName, options?: DispatchOptions): Promise<MemberRef<M, R>> {
+    const signal = this.#begin(options, "pick");
+    await this.#openFor(name, signal);
+    return requests.pick(this.#core, name, options) as MemberRef<M, R>;
+  }
+
+  readonly #travels = (message: unknown, to: MemberRef): void => this.#store.checkTravel(to, message);
 
   async listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
     const signal = this.#begin(options, "listGroups");

@@ -4,6 +4,7 @@
  * The handle owns membership and local delivery through the scope's core; the store
  * only shares and carries, as in Phoenix.PubSub's adapter split.
  */
+import type { MemberRef } from "../actors/member-ref.js";
 import type { GroupRecord, MembershipRecord } from "../groups/remote-changes.js";
 import type { ScopeGroups } from "../groups/scope-groups.js";
 import type { ActorId, GroupName, Scope } from "../names.js";
@@ -48,6 +49,11 @@ export interface Replication {
    * InvalidArgumentError, or BackendUnavailableError when it could not be carried.
    */
   encode(scope: Scope, message: RemoteMessage): EncodedMessage;
+  /**
+   * Throws what a send or ask of `message` to `to` would be refused with for the way
+   * (PayloadTooLargeError, InvalidArgumentError), before any member gets it.
+   */
+  checkTravel(to: MemberRef, message: unknown): void;
   /** Carries an encoded message to the other nodes hosting members of the group; fire and forget. */
   forward(scope: Scope, group: GroupName, encoded: EncodedMessage): void;
 }

@@ -4,14 +4,18 @@
  * wrapped in a promise; nothing waits, and a join or a publish builds no async frame.
  */
 
+import type { MemberRef } from "../actors/member-ref.js";
 import { ProcessGroupError, SystemStoppedError } from "../errors.js";
 import type { ActorId, GroupName, Scope } from "../names.js";
 import { signalOf } from "./arguments.js";
 import type {
   ActorLike,
+  AskGroupOptions,
   CallOptions,
   CreateGroupOptions,
+  DispatchOptions,
   GroupPage,
+  GroupReplies,
   JoinOptions,
   ListGroupsOptions,
   MemberInfo,
@@ -20,6 +24,7 @@ import type {
   PublishOptions,
 } from "./process-groups.js";
 import type { PublishResult } from "./publish-result.js";
+import * as requests from "./requests.js";
 import type { ScopeGroups } from "./scope-groups.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
 
@@ -108,6 +113,29 @@ export class EmbeddedGroups implements ProcessGroups {
     });
   }
 
+  members<M, R>(name: GroupName, options?: CallOptions): Promise<MemberRef<M, R>[]> {
+    return this.#attempt(() => {
+      signalOf(options, "members");
+      return this.#core.memberRefs(name) as MemberRef<M, R>[];
+    });
+  }
+
+  askGroup<R, M>(name: GroupName, message: M, options?: AskGroupOptions): Promise<GroupReplies<M, R>> {
+    return this.#later(
+      () => requests.askGroup(this.#core, name, message, options) as Promise<GroupReplies<M, R>>,
+    );
+  }
+
+  dispatch<M, R>(name: GroupName, message: M, options?: DispatchOptions): Promise<MemberRef<M, R>> {
+    return this.#later(
+      () => requests.dispatch(this.#core, name, message, options) as Promise<MemberRef<M, R>>,
+    );
+  }
+
+  pick<M, R>(name: GroupName, options?: DispatchOptions): Promise<MemberRef<M, R>> {
+    return this.#attempt(() => requests.pick(this.#core, name, options) as MemberRef<M, R>);
+  }
+
   listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
     return this.#attempt(() => {
       signalOf(options, "listGroups");
@@ -143,6 +171,15 @@ export class EmbeddedGroups implements ProcessGroups {
     try {
       this.#checkRunning();
       return Promise.resolve(operation());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #later<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      this.#checkRunning();
+      return operation();
     } catch (error) {
       return Promise.reject(error);
     }

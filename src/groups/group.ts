@@ -50,6 +50,8 @@ export class Group {
   // Published topic → its audience, emptied with the caches above; made by the first
   // publish with a topic, so a group never published to that way costs nothing.
   #topics: TopicCache | null = null;
+  /** Whose turn it is next in a round-robin `dispatch` or `pick`. */
+  turn = 0;
 
   constructor(
     readonly name: GroupName,

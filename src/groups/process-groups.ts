@@ -5,6 +5,8 @@
  * the same guarantees where both apply; every operation returns a Promise.
  */
 import type { ActorRef } from "../actors/actor-ref.js";
+import type { MemberRef } from "../actors/member-ref.js";
+import type { ProcessGroupError } from "../errors.js";
 import type { ActorId, GroupName, NodeId, Scope } from "../names.js";
 import type { GroupPage, ListGroupsOptions } from "./listing.js";
 import type { PublishResult } from "./publish-result.js";
@@ -81,6 +83,61 @@ export interface PublishOptions extends CallOptions {
   readonly exclude?: ActorLike | readonly ActorLike[];
 }
 
+/** Which members a group request addresses: as a publish does, by topic and `exclude`. */
+export interface AddressOptions extends CallOptions {
+  /** A concrete topic: only members subscribed to it are addressed. */
+  readonly topic?: string;
+  /** Actors left out, typically the caller itself. */
+  readonly exclude?: ActorLike | readonly ActorLike[];
+}
+
+/** The options of `askGroup`. */
+export interface AskGroupOptions extends AddressOptions {
+  /** How long to wait for the answers; the call resolves by then. Default: 5 000. */
+  readonly timeoutMs?: number;
+}
+
+/** One member's answer to an `askGroup`. */
+export interface GroupReply<M = unknown, R = unknown> {
+  /** Who answered. */
+  readonly member: MemberRef<M, R>;
+  /** What its behaviour returned. */
+  readonly reply: R;
+}
+
+/** A member that gave no answer to an `askGroup`, and why. */
+export interface NoReply<M = unknown, R = unknown> {
+  /** Who did not answer. */
+  readonly member: MemberRef<M, R>;
+  /**
+   * Why: AskTimeoutError (`ASK_TIMEOUT`), AskFailedError (`ASK_FAILED`, its behaviour
+   * threw), ActorNotFoundError (`ACTOR_NOT_FOUND`: stopped, or its node died),
+   * MailboxFullError (`MAILBOX_FULL`), or BackendUnavailableError.
+   */
+  readonly error: ProcessGroupError;
+}
+
+/** What `askGroup` resolves with: every addressed member is in exactly one of the two lists. */
+export interface GroupReplies<M = unknown, R = unknown> {
+  /** The answers, in the order of the members. */
+  readonly replies: readonly GroupReply<M, R>[];
+  /** The members that did not answer, in the order of the members. */
+  readonly missing: readonly NoReply<M, R>[];
+}
+
+/**
+ * How `dispatch` and `pick` choose one member: `round-robin` (each in turn),
+ * `random`, or `local-first` (a member on this node when there is one, as `pg`'s
+ * closest pick; otherwise a random one).
+ */
+export type DispatchStrategy = "round-robin" | "random" | "local-first";
+
+/** The options of `pick` and `dispatch`. */
+export interface DispatchOptions extends AddressOptions {
+  /** How the member is chosen. Default: `round-robin`. */
+  readonly strategy?: DispatchStrategy;
+}
+
 /**
  * The groups of one scope, from `system.groups(scope)`: the same operations, errors and
  * guarantees embedded or over Redis. Arguments are checked before anything changes;
@@ -104,6 +161,11 @@ export interface ProcessGroups {
   leaveGroup(name: GroupName, actor: ActorLike, options?: CallOptions): Promise<void>;
   /** Every member's id, on every node, each once however often it joined. */
   getMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]>;
+  /**
+   * Every member as a reference that can be sent to and asked wherever it lives, with
+   * its node and presence `meta`, in join order (as this node's view shows them).
+   */
+  members<M = unknown, R = unknown>(name: GroupName, options?: CallOptions): Promise<MemberRef<M, R>[]>;
   /** The members hosted by this node. */
   getLocalMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]>;
   /** Every member with its node, join count and topics (as this node's view shows them). */
@@ -116,6 +178,33 @@ export interface ProcessGroups {
    * other node hosting a recipient gets one wire message.
    */
   publishToGroup(name: GroupName, message: unknown, options?: PublishOptions): Promise<PublishResult>;
+  /**
+   * Asks every addressed member at once (a scatter/gather): resolves, at the latest
+   * after `timeoutMs`, with each answer by member and the members that gave none — a
+   * slow, failed, stopped or dead member is listed in `missing`, never a rejection.
+   * Rejects only for bad arguments, a message that cannot travel, or the signal.
+   */
+  askGroup<R = unknown, M = unknown>(
+    name: GroupName,
+    message: M,
+    options?: AskGroupOptions,
+  ): Promise<GroupReplies<M, R>>;
+  /**
+   * Sends `message` to one addressed member chosen by `strategy` and resolves with it
+   * once its mailbox took the message; a member that is gone or whose mailbox refuses
+   * is passed over for the next. Rejects with GroupEmptyError when no member is
+   * addressed, or with the last member's error when none took it.
+   */
+  dispatch<M = unknown, R = unknown>(
+    name: GroupName,
+    message: M,
+    options?: DispatchOptions,
+  ): Promise<MemberRef<M, R>>;
+  /**
+   * One addressed member chosen by `strategy`, to ask or send to: GroupEmptyError when
+   * there is none. (A worker pool: `(await pool.pick(name)).ask(job)`.)
+   */
+  pick<M = unknown, R = unknown>(name: GroupName, options?: DispatchOptions): Promise<MemberRef<M, R>>;
   /**
    * Membership events of the whole scope, or of one group. The iterable ends when the
    * signal aborts, when the loop breaks, or (for one group) when the group is deleted.

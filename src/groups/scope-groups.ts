@@ -11,6 +11,7 @@
 import type { ActorCell } from "../actors/actor-cell.js";
 import { ActorRef, CELL } from "../actors/actor-ref.js";
 import type { Dispatcher } from "../actors/dispatcher.js";
+import { type Courier, MemberRef } from "../actors/member-ref.js";
 import type { ActorRuntime } from "../actors/runtime.js";
 import {
   ActorNotFoundError,
@@ -38,6 +39,7 @@ import { type GroupPage, listPage } from "./listing.js";
 import type { Member } from "./members.js";
 import type {
   ActorLike,
+  AddressOptions,
   CreateGroupOptions,
   JoinOptions,
   ListGroupsOptions,
@@ -53,6 +55,8 @@ import type { MembershipEvent, WatchOptions } from "./watch.js";
 export interface CoreHost {
   readonly nodeId: NodeId;
   readonly runtime: ActorRuntime;
+  /** Where a MemberRef's sends and asks go. */
+  readonly courier: Courier;
   /** Milliseconds since the epoch, for `createdAt`; a finite number. */
   now(): number;
 }
@@ -239,6 +243,24 @@ export class ScopeGroups {
     const found = this.lookUp(name);
     validateMessage(message);
     checkOptions(options, "publishToGroup");
+    return this.#address(found, name, options);
+  }
+
+  /** The members a group request (ask, dispatch) addresses, by topic and `exclude`, as references. */
+  addressed(
+    name: unknown,
+    options: AddressOptions | undefined,
+    operation: string,
+  ): { group: Group; refs: MemberRef[] } {
+    const found = this.lookUp(name);
+    checkOptions(options, operation);
+    const { group, audience } = this.#address(found, name, options);
+    const refs = audience.ids.map((id) => this.#ref(group, group.members.get(id)!));
+    return { group, refs };
+  }
+
+  // Who a message with these options reaches: topic checked, `exclude` taken out.
+  #address(found: Group | undefined, name: unknown, options: AddressOptions | undefined): PreparedPublish {
     const topic = options?.topic;
     // A topic this group matched since its last change is valid, and its audience known.
     let audience = topic === undefined ? undefined : found?.published(topic);
@@ -279,6 +301,18 @@ export class ScopeGroups {
       });
     }
     return out;
+  }
+
+  /** Every member as a reference, in join order. */
+  memberRefs(name: unknown): MemberRef[] {
+    const group = this.group(name);
+    const refs: MemberRef[] = [];
+    for (const member of group.members.values()) refs.push(this.#ref(group, member));
+    return refs;
+  }
+
+  #ref(_group: Group, member: Member): MemberRef {
+    return new MemberRef(this.scope, member.actorId, member.nodeId, this.#host.courier);
   }
 
   /** The members hosted by this node. */

@@ -47,6 +47,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   NODE_ID_IN_USE: 500,
   ASK_TIMEOUT: 504,
   ASK_FAILED: 502,
+  GROUP_EMPTY: 409,
 };
 
 /** WebSocket close codes: the standard ones, and 4000 + an HTTP status for the rest. */

@@ -15,6 +15,7 @@ import { groupCases } from "./groups.cases.js";
 import { listingCases } from "./listing.cases.js";
 import { membershipCases } from "./membership.cases.js";
 import { publishCases } from "./publish.cases.js";
+import { requestCases } from "./requests.cases.js";
 import { watchCases } from "./watch.cases.js";
 import { type ClusterFixture, type TestCluster, World } from "./world.js";
 
@@ -39,6 +40,7 @@ export function defineConformanceSuite(name: string, fixture: ClusterFixture, no
     membershipCases(world);
     listingCases(world);
     publishCases(world);
+    requestCases(world);
     watchCases(world);
   });
 }

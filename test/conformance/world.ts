@@ -21,6 +21,7 @@ import {
   ProcessGroupError,
   type ProcessGroups,
   type Scope,
+  type SpawnOptions,
 } from "../../src/index.js";
 import { eventually, freshScope } from "../support/helpers.js";
 
@@ -109,13 +110,22 @@ export class World {
     return this.cluster.settle();
   }
 
-  /** Spawns a recording actor on node `i % n`, with id `a<i>` unless given. */
-  spawn(i: number, id = `a${i}`): Peer {
+  /**
+   * Spawns a recording actor on node `i % n`, with id `a<i>` unless given; `answer`
+   * (default: none) is what its behaviour returns for each message, after recording it.
+   */
+  spawn(
+    i: number,
+    id = `a${i}`,
+    answer?: (message: unknown, context: ActorContext) => unknown,
+    options?: Pick<SpawnOptions, "mailbox" | "onError">,
+  ): Peer {
     const node = i % this.n;
     const system = this.cluster.nodes[node]!;
     const all: Delivery[] = [];
-    const ref = system.spawn({ id, ...this.scope }, (message: unknown, context: ActorContext) => {
+    const ref = system.spawn({ id, ...this.scope, ...options }, (message: unknown, context: ActorContext) => {
       all.push({ message, group: context.group, topic: context.topic });
+      return answer?.(message, context);
     });
     const peer = new Peer(ref, node, this, all);
     this.peers.push(peer);

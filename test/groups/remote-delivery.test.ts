@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { NodeCourier } from "../../src/actors/courier.js";
 import { ActorRuntime } from "../../src/actors/runtime.js";
 import { EmbeddedGroups } from "../../src/groups/embedded-groups.js";
 import { deliverRun, type RemoteRun } from "../../src/groups/remote-changes.js";
@@ -19,6 +20,7 @@ function node() {
   const scopes = new Scopes({
     nodeId: "here",
     runtime,
+    courier: new NodeCourier(runtime, null),
     now: () => Date.now(),
     makeHandle: (core) => new EmbeddedGroups(core, { nodeId: "here", isStopped: false }),
   });

@@ -10,12 +10,20 @@
  *   dropped: they were delivered locally when published.
  * - A seal marks the point in a group's stream after which nothing may be delivered to
  *   the deleted group (seals.ts).
+ * - A batch on this node's direct channel (sends, asks, replies) is checked the same
+ *   way, then handed to the direct line (direct.ts).
  * - A barrier token, published by this node, proves that everything Redis had taken
  *   for this connection before it has been handed over (a test barrier).
  */
 import { deliverRun } from "../../groups/remote-changes.js";
 import type { ChannelRoute, GroupChannels } from "./group-channels.js";
-import { decodeBatchHead, decodeRuns, decodeSeal } from "./wire.js";
+import { type BatchHead, decodeBatchHead, decodeRuns, decodeSeal } from "./wire.js";
+
+/** Where this node's direct channel's batches go. */
+export interface DirectReceiver {
+  readonly channel: string;
+  onBatch(raw: string, head: BatchHead): void;
+}
 
 export interface InboxStats {
   /** Batches received from other nodes and delivered. */
@@ -29,11 +37,14 @@ export interface InboxStats {
 export class Inbox {
   readonly stats: InboxStats = { received: 0, duplicates: 0, missing: 0 };
   readonly #barriers = new Map<string, () => void>();
+  // The direct channel's last batch number per sender stream, as a route's `streams`.
+  readonly #directStreams = new Map<string, number>();
 
   constructor(
     readonly nodeId: string,
     readonly barrierChannel: string,
     readonly channels: GroupChannels,
+    readonly direct: DirectReceiver,
     readonly report: (error: unknown) => void,
   ) {}
 
@@ -42,6 +53,11 @@ export class Inbox {
     try {
       if (channel === this.barrierChannel) {
         this.#barriers.get(raw)?.();
+        return;
+      }
+      if (channel === this.direct.channel) {
+        const head = decodeBatchHead(raw);
+        if (head !== null && this.#isNext(this.#directStreams, head)) this.direct.onBatch(raw, head);
         return;
       }
       const route = this.channels.route(channel);
@@ -61,24 +77,30 @@ export class Inbox {
 
   #onBatch(route: ChannelRoute, raw: string): void {
     const head = decodeBatchHead(raw);
-    if (head === null || head.sender === this.nodeId) return;
-    const stream = `${head.sender} ${head.stream}`;
-    const last = route.streams.get(stream);
-    if (last !== undefined) {
-      if (head.seq <= last) {
-        this.stats.duplicates++;
-        return;
-      }
-      this.stats.missing += head.seq - last - 1;
-    }
-    route.streams.set(stream, head.seq);
-    this.stats.received++;
+    if (head === null || head.sender === this.nodeId || !this.#isNext(route.streams, head)) return;
     const { replica, group } = route;
     for (const run of decodeRuns(raw, head, group)) {
       const shown = replica.core.index.get(group);
       const target = replica.seals.target(group, shown);
       if (target != null) deliverRun(replica.core, run, target === shown ? undefined : target);
     }
+  }
+
+  // Whether a batch is new in its sender's stream (`streams`: the last number seen per
+  // stream); a number seen before is a duplicate, a gap is counted as missing.
+  #isNext(streams: Map<string, number>, head: BatchHead): boolean {
+    const stream = `${head.sender} ${head.stream}`;
+    const last = streams.get(stream);
+    if (last !== undefined) {
+      if (head.seq <= last) {
+        this.stats.duplicates++;
+        return false;
+      }
+      this.stats.missing += head.seq - last - 1;
+    }
+    streams.set(stream, head.seq);
+    this.stats.received++;
+    return true;
   }
 
   /**

@@ -24,6 +24,7 @@
  *   P:reaped-at          string Redis ms of the last reaper run (a gap = a stall)
  *   P:D:node:<n>:ctl     channel acks and probes for node n (on the events connection)
  *   P:D:node:<n>:barrier channel node n's message barrier (on the messages connection)
+ *   P:D:node:<n>:direct  channel sends and asks to node n's actors, replies to its asks
  * (P is the prefix, D the database number.)
  */
 
@@ -88,6 +89,11 @@ export class KeyLayout {
   /** Node `node`'s message barrier channel. */
   barrier(node: string): string {
     return `${this.#channels}:node:${node}:barrier`;
+  }
+
+  /** Node `node`'s direct channel: sends and asks to its actors, replies to its asks. */
+  direct(node: string): string {
+    return `${this.#channels}:node:${node}:direct`;
   }
 
   scope(scopeId: string): ScopeKeys {

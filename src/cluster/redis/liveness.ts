@@ -58,6 +58,8 @@ export class Liveness {
   incarnations = 0;
   /** Nodes alive at the last tick. */
   liveNodes: ReadonlySet<string> = new Set();
+  /** When (performance.now()) the tick that read `liveNodes` began. */
+  liveNodesReadAt = 0;
   // The store token seen at registration: another one means Redis lost its data.
   #store = "";
   #lastBeatAtMs = 0;
@@ -138,6 +140,7 @@ export class Liveness {
     if (this.#ticking || this.#stopped || this.incarnation === "") return;
     this.#ticking = true;
     try {
+      const startedAt = performance.now();
       const stallMs = Math.max(host.nodeTimeoutMs / 2, 3 * host.heartbeatIntervalMs);
       const reply = list(
         await evalsha(host.heartbeat, TICK, host.keys.clusterKeys, [
@@ -154,6 +157,7 @@ export class Liveness {
       this.#lastBeatAtMs = Date.now();
       host.onBeat(true);
       this.liveNodes = new Set(list(reply[3]).map(text));
+      this.liveNodesReadAt = startedAt;
       for (const entry of list(reply[2])) void this.purge(text(entry)).catch(host.report);
       host.afterTick();
     } catch (error) {

@@ -4,7 +4,8 @@
  * script per change (scripts.ts, scope-store.ts); Redis orders each scope's changes
  * with a sequence number; every node keeps a view of the scopes it touches (views.ts,
  * replica.ts), so reads and the recipients of a publish need no round trip; messages
- * travel on one channel per group (outbox.ts, inbox.ts).
+ * travel on one channel per group (outbox.ts, inbox.ts), and sends and asks to one
+ * actor on its node's channel (direct.ts).
  *
  * Four connections, each named `<prefix>:<node>:<role>`: `cmd`, the command link
  * (link.ts: every write and read, in order, and recovery.ts after any fault),
@@ -14,6 +15,7 @@
  * `status` says whether all of them currently work.
  */
 import type { Redis } from "ioredis";
+import type { MemberRef } from "../../actors/member-ref.js";
 import type { ErrorLog } from "../../error-log.js";
 import { BackendUnavailableError, NodeIdInUseError, SystemStoppedError } from "../../errors.js";
 import type { GroupRecord, MembershipRecord } from "../../groups/remote-changes.js";
@@ -23,6 +25,7 @@ import type { StatusBoard } from "../../status.js";
 import type { RemoteMessage, Replication } from "../replication.js";
 import { connect } from "./connection.js";
 import { Control } from "./control.js";
+import { DirectLine, type LocalActors } from "./direct.js";
 import { GroupChannels } from "./group-channels.js";
 import { Inbox } from "./inbox.js";
 import { KeyLayout, type ScopeKeys } from "./keys.js";
@@ -36,7 +39,7 @@ import { scopeCall } from "./scope-call.js";
 import { ScopeStore } from "./scope-store.js";
 import { Subscriber } from "./subscriber.js";
 import { Views } from "./views.js";
-import { type Encoded, encodeMessage } from "./wire.js";
+import { type Encoded, encodeData, encodeMessage } from "./wire.js";
 
 export class RedisBackend implements Replication {
   readonly nodeId: NodeId;
@@ -51,6 +54,7 @@ export class RedisBackend implements Replication {
   readonly channels: GroupChannels;
   readonly inbox: Inbox;
   readonly outbox: Outbox;
+  readonly direct: DirectLine;
   readonly views: Views;
   readonly store: ScopeStore;
   readonly errors: ErrorLog;
@@ -62,7 +66,13 @@ export class RedisBackend implements Replication {
   #resyncOnOpen = false;
   #idInUse = false;
 
-  constructor(nodeId: NodeId, settings: ClusterSettings, errors: ErrorLog, status: StatusBoard) {
+  constructor(
+    nodeId: NodeId,
+    settings: ClusterSettings,
+    errors: ErrorLog,
+    status: StatusBoard,
+    local: LocalActors,
+  ) {
     this.nodeId = nodeId;
     this.settings = settings;
     this.errors = errors;
@@ -96,8 +106,16 @@ export class RedisBackend implements Replication {
     this.messages = new Subscriber(open("messages"), subscribed);
     for (const conn of [this.heartbeat, this.events.conn, this.messages.conn]) conn.on("error", this.report);
     this.channels = new GroupChannels(this.messages);
-    this.inbox = new Inbox(nodeId, this.keys.barrier(nodeId), this.channels, this.report);
     this.outbox = new Outbox(nodeId, this.link, settings.maxOfflineBytes);
+    this.direct = new DirectLine({
+      nodeId,
+      keys: this.keys,
+      outbox: this.outbox,
+      maxPayloadBytes: settings.maxPayloadBytes,
+      commandTimeoutMs: settings.commandTimeoutMs,
+      local,
+    });
+    this.inbox = new Inbox(nodeId, this.keys.barrier(nodeId), this.channels, this.direct, this.report);
     const backend = this;
     this.liveness = new Liveness(
       {
@@ -114,7 +132,10 @@ export class RedisBackend implements Replication {
           if (!isHealthy) this.views.markStale();
           this.#updateStatus();
         },
-        afterTick: () => void this.views.check(),
+        afterTick: () => {
+          this.direct.nodesAlive(this.liveness.liveNodes, this.liveness.liveNodesReadAt);
+          void this.views.check();
+        },
       },
       (scopeId, node, incarnation) => scopeCall(this.keys, this.keys.scope(scopeId), node, incarnation),
     );
@@ -180,7 +201,7 @@ export class RedisBackend implements Replication {
       await Promise.all([
         this.heartbeat.connect(),
         this.events.start([this.keys.ctl(this.nodeId)]),
-        this.messages.start([this.keys.barrier(this.nodeId)]),
+        this.messages.start([this.keys.barrier(this.nodeId), this.direct.channel]),
         this.link.start(),
       ]);
     } catch (error) {
@@ -222,6 +243,10 @@ export class RedisBackend implements Replication {
     return encoded;
   }
 
+  checkTravel(to: MemberRef, message: unknown): void {
+    encodeData(message, to, `actor '${to.id}'`, this.settings.maxPayloadBytes);
+  }
+
   forward(scope: Scope, group: string, encoded: Encoded): void {
     // Always through Redis, even when the view shows no remote member: it may not show
     // yet a member that joined elsewhere a moment ago, whose node is subscribed.
@@ -243,6 +268,7 @@ export class RedisBackend implements Replication {
   halt(): void {
     this.#closing = true;
     this.control.visibility.close();
+    this.direct.close();
     this.liveness.stop();
     this.outbox.close();
     this.link.close();

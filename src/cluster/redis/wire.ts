@@ -7,6 +7,8 @@
  *   batches on that channel, so a receiver drops a duplicate, never delivers out of
  *   order, and counts what went missing. A message is encoded once, when published.
  * - A seal, on a group's channel: `!\n<group epoch>` (see seals.ts).
+ * - A batch of direct messages, on a node's direct channel: sends and asks to its
+ *   actors and replies to its asks, framed and numbered like a message batch.
  * - A change event, on a scope's events channel, as the scripts publish it.
  * - A control message, on a node's control channel: an ack, a probe or a self-probe.
  * Anything malformed decodes to null (or is skipped): a wire message is only data.
@@ -20,20 +22,29 @@ import type { EncodedMessage, RemoteMessage } from "../replication.js";
 /** A message encoded for the wire: its run header (topic, exclude) and its body. */
 export type Encoded = EncodedMessage;
 
-/** Checks and encodes a message; throws PayloadTooLargeError or InvalidArgumentError. */
-export function encodeMessage(scope: Scope, message: RemoteMessage, maxPayloadBytes: number): Encoded {
+/**
+ * A value as JSON, at most `maxBytes` long: PayloadTooLargeError past it (naming
+ * `target` in `scope`), InvalidArgumentError when it is not JSON data.
+ */
+export function encodeData(value: unknown, scope: Scope, target: string, maxBytes: number): string {
   let body: string | undefined;
   try {
-    body = JSON.stringify(message.message);
+    body = JSON.stringify(value);
   } catch (error) {
     throw new InvalidArgumentError("message", `must be JSON-serialisable (${String(error)})`);
   }
   if (body === undefined) throw new InvalidArgumentError("message", "must be JSON-serialisable");
   // A UTF-16 unit is at most 3 bytes of UTF-8, so short bodies need no exact count.
-  if (body.length * 3 > maxPayloadBytes) {
+  if (body.length * 3 > maxBytes) {
     const size = Buffer.byteLength(body);
-    if (size > maxPayloadBytes) throw new PayloadTooLargeError(message.group, scope, size, maxPayloadBytes);
+    if (size > maxBytes) throw new PayloadTooLargeError(target, scope, size, maxBytes);
   }
+  return body;
+}
+
+/** Checks and encodes a message; throws PayloadTooLargeError or InvalidArgumentError. */
+export function encodeMessage(scope: Scope, message: RemoteMessage, maxPayloadBytes: number): Encoded {
+  const body = encodeData(message.message, scope, `group '${message.group}'`, maxPayloadBytes);
   const topic = message.topic === undefined ? "null" : JSON.stringify(message.topic);
   const exclude = message.exclude.length === 0 ? "[]" : JSON.stringify(message.exclude);
   return { header: `${topic},${exclude}`, body };
@@ -99,6 +110,88 @@ export function decodeRuns(raw: string, head: BatchHead, group: string): RemoteR
     });
   }
   return runs;
+}
+
+/** What a direct run is: a send or an ask to an actor of the receiving node, or a reply. */
+export const Direct = { Send: 0, Ask: 1, Reply: 2 } as const;
+
+/** How a request ended, in its reply. */
+export const Outcome = {
+  /** Answered with a value (the body). */
+  Value: 0,
+  /** Delivered (a send), or answered with undefined. */
+  Done: 1,
+  /** The behaviour threw: the body is its error's text. */
+  Failed: 2,
+  /** No such actor runs on the node: the body says why. */
+  NotFound: 3,
+  /** A full mailbox refused or dropped it: the body is its capacity. */
+  Full: 4,
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+const OUTCOMES: readonly Outcome[] = Object.values(Outcome);
+
+/** The run header of a send or an ask (`id` numbers it in the sender's stream). */
+export function requestHeader(kind: 0 | 1, id: number, scope: Scope, actorId: string): string {
+  return `${kind},${id},${JSON.stringify(scope.tenantId)},${JSON.stringify(scope.namespace)},${JSON.stringify(actorId)}`;
+}
+
+/** The run header of the reply to request `id` of the asker's stream `stream`. */
+export function replyHeader(id: number, stream: string, outcome: Outcome): string {
+  return `${Direct.Reply},${id},${JSON.stringify(stream)},${outcome}`;
+}
+
+/** One item of a batch on a node's direct channel. */
+export type DirectItem =
+  | {
+      readonly kind: 0 | 1;
+      readonly id: number;
+      readonly scope: Scope;
+      readonly actorId: string;
+      readonly message: unknown;
+    }
+  | {
+      readonly kind: 2;
+      readonly id: number;
+      readonly stream: string;
+      readonly outcome: Outcome;
+      readonly value: unknown;
+    };
+
+/**
+ * The items of a batch on a direct channel: runs `[0|1, id, tenant, namespace, actor,
+ * [message]]` and `[2, id, stream, outcome, [value]]`. Malformed runs are skipped.
+ */
+export function decodeDirect(raw: string, head: BatchHead): DirectItem[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.slice(head.at));
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(value)) return [];
+  const items: DirectItem[] = [];
+  for (const run of value) {
+    if (!Array.isArray(run)) continue;
+    const kind = run[0];
+    const id = run[1];
+    const bodies = run.at(-1);
+    if (typeof id !== "number" || !Array.isArray(bodies)) continue;
+    if ((kind === Direct.Send || kind === Direct.Ask) && run.length === 6) {
+      const [, , tenantId, namespace, actorId] = run as unknown[];
+      if (typeof tenantId !== "string" || typeof namespace !== "string" || typeof actorId !== "string")
+        continue;
+      for (const message of bodies)
+        items.push({ kind, id, scope: { tenantId, namespace }, actorId, message });
+    } else if (kind === Direct.Reply && run.length === 5) {
+      const [, , stream, outcome] = run as unknown[];
+      if (typeof stream !== "string" || !OUTCOMES.includes(outcome as Outcome)) continue;
+      for (const answer of bodies)
+        items.push({ kind, id, stream, outcome: outcome as Outcome, value: answer });
+    }
+  }
+  return items;
 }
 
 /** A seal carries the epoch of the deleted group; null when `raw` is not a seal. */
