@@ -206,8 +206,13 @@ export class ClusteredGroups implements ProcessGroups {
     } catch (error) {
       if (!(error instanceof JoinNotVisibleError)) {
         this.#core.undo(change, isJoin);
-        // The membership as it now stands again; a failure shows on the store's error stream.
-        void this.#stateMembership(change).catch(() => undefined);
+        // The membership as it now stands again; a failure shows on the store's error
+        // stream. Only while the group is the one the change was made in: once it has
+        // been deleted (or re-created, which is another group), its memberships went
+        // with it, and stating one would put it in the new group instead.
+        if (this.#core.index.get(change.group.name) === change.group) {
+          void this.#stateMembership(change).catch(() => undefined);
+        }
       }
       throw error;
     }
