@@ -245,6 +245,9 @@ function listen(): void {
     `${scopePath()}/events${state.token === "" ? "" : `?token=${encodeURIComponent(state.token)}`}`,
   );
   state.events = events;
+  // The scope is read once its stream is open (and again after each reconnect), so no
+  // change made between the read and the stream's start is missed.
+  events.addEventListener("hello", () => void Promise.all([loadGroups(), loadMembers()]).catch(fail));
   events.addEventListener("membership", refreshSoon);
   events.addEventListener("traffic", (event) => {
     state.rates = JSON.parse((event as MessageEvent<string>).data) as Record<string, Omit<Point, "t">>;
@@ -268,7 +271,6 @@ async function openScope(): Promise<void> {
   list.replaceChildren(
     ...namespaces.map((ns) => Object.assign(document.createElement("option"), { value: ns })),
   );
-  await loadGroups();
   listen();
 }
 
