@@ -5,11 +5,14 @@
  * join or leave that rejected is undone on its node; messages for other nodes wait up
  * to `maxOfflineBytes` and past that a publish is refused before anyone gets it; the
  * node's status says `degraded`, and `ready` again only once it is subscribed again —
- * after which the waiting messages arrive, in order.
+ * after which the waiting messages arrive, in order (held until the receiving node has
+ * subscribed again: delivery is at most once).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { holdReopen } from "../../src/cluster/redis/test-seams.js";
 import { type ActorSystem, BackendUnavailableError, type NodeStatus } from "../../src/index.js";
+import { clusterBackendOf } from "../../src/system.js";
 import { eventually, freshScope, recorder } from "../support/helpers.js";
 import { startNodes } from "../support/redis-cluster.js";
 import { RedisServer, redisSkipReason } from "../support/redis-server.js";
@@ -100,11 +103,15 @@ describe("while Redis is away", { skip }, () => {
     assert.ok(accepted.length > 0 && accepted.length < 100);
     assert.deepEqual(local.received, [], "an actor that never joined got nothing");
 
+    // Delivery is at most once: what a leaves before b has subscribed again is lost. So
+    // a holds its messages until b is back, to show that all of them wait and then leave.
+    const release = holdReopen(clusterBackendOf(a)!);
     await redis.relaunch();
-    await eventually("a to be ready again", () => a.status === "ready", 15_000);
     await eventually("b to be ready again", () => b.status === "ready", 15_000);
-    // What waited reaches the member on the other node, in order (delivery is at most once:
-    // all of it here, since nothing was on its way when Redis went).
+    assert.equal(a.status, "degraded", "a's link is held closed");
+    release();
+    await eventually("a to be ready again", () => a.status === "ready", 15_000);
+    // What waited reaches the member on the other node, in order.
     await eventually("the held messages to arrive", () => there.received.length === accepted.length, 10_000);
     assert.deepEqual(
       there.received.map((m) => (m as { n: number }).n),

@@ -59,6 +59,8 @@ export class RedisBackend implements Replication {
   readonly store: ScopeStore;
   readonly errors: ErrorLog;
   readonly #status: StatusBoard;
+  /** @internal A recovery waits for this before the link opens (test-seams.ts holds it). */
+  reopenGate: Promise<void> | null = null;
   #started = false;
   #closing = false;
   #healthy = true;
@@ -87,6 +89,7 @@ export class RedisBackend implements Replication {
       report: this.report,
       recover: async (link) => {
         await recover(this.#recoveryHost, link);
+        await this.reopenGate;
         this.#idInUse = false;
         this.#resyncOnOpen = true;
       },

@@ -22,6 +22,21 @@ export function pauseHeartbeat(backend: RedisBackend): () => void {
 }
 
 /**
+ * Keeps the command link closed after its next recovery until the returned function is
+ * called: what the node holds for Redis stays held meanwhile.
+ */
+export function holdReopen(backend: RedisBackend): () => void {
+  let release: () => void = () => undefined;
+  backend.reopenGate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return () => {
+    backend.reopenGate = null;
+    release();
+  };
+}
+
+/**
  * True when every view this node holds is current and at Redis's sequence number (read
  * now), the link is open and no outgoing message waits: a barrier for tests.
  */
