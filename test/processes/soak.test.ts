@@ -42,8 +42,11 @@ describe("a fault soak", { skip }, () => {
     // The faults, one after another, each on the next node in turn where it needs one.
     const { nodeTimeoutMs } = FAST;
     let turn = 0;
+    const log: string[] = [];
     const pause = async (ms: number) => {
-      const node = c.node(NODES[turn++ % NODES.length]!);
+      const name = NODES[turn++ % NODES.length]!;
+      log.push(`${new Date().toISOString()} pausing ${name}`);
+      const node = c.node(name);
       node.pause();
       await hold(ms);
       node.resume();
@@ -66,6 +69,7 @@ describe("a fault soak", { skip }, () => {
     const until = Date.now() + FAULTS_MS;
     for (let i = 0; Date.now() < until; i++) {
       const [name, inject] = faults[i % faults.length]!;
+      log.push(`${new Date().toISOString()} ${name}`);
       await inject();
       injected.set(name, (injected.get(name) ?? 0) + 1);
       await hold(500 + (i % 3) * 400); // the load runs on between faults
@@ -99,7 +103,7 @@ describe("a fault soak", { skip }, () => {
         for (const id of have) if (!want.has(id)) extra++;
       }
     }
-    const sum = (key: keyof Omit<SoakReport, "unhandledRejections">) =>
+    const sum = (key: keyof Omit<SoakReport, "unhandledRejections" | "anomalies">) =>
       reports.reduce((n, r) => n + r[key], 0);
     const figures = {
       faultsMs: FAULTS_MS,
@@ -118,6 +122,10 @@ describe("a fault soak", { skip }, () => {
       unhandledRejections: reports.reduce((n, r) => n + r.unhandledRejections.length, 0),
     };
     t.diagnostic(`soak: ${JSON.stringify(figures)}`);
+    for (const [i, r] of reports.entries()) {
+      for (const anomaly of r.anomalies) t.diagnostic(`${NODES[i]}: ${anomaly}`);
+    }
+    t.diagnostic(`faults: ${log.join("; ")}`);
     console.log(`soak figures: ${JSON.stringify(figures)}`);
 
     assert.equal(last, "", `the views never converged: ${last}`);

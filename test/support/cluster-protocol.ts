@@ -47,6 +47,8 @@ export interface SoakReport {
   readonly repeated: number;
   /** A publisher's number delivered after a larger one. */
   readonly outOfOrder: number;
+  /** The first few duplicates and overtakings, each as what, where and when, for the log. */
+  readonly anomalies: readonly string[];
   /** Promise rejections nobody handled, in the node process, as text. */
   readonly unhandledRejections: readonly string[];
 }

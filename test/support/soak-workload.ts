@@ -11,7 +11,7 @@ import type { ActorSystem } from "../../src/index.js";
 import type { SoakPlan, SoakReport, WireScope } from "./cluster-protocol.js";
 
 type Holdings = Record<string, Record<string, string[]>>;
-type Counts = { -readonly [K in keyof Omit<SoakReport, "unhandledRejections">]: number };
+type Counts = { -readonly [K in keyof Omit<SoakReport, "unhandledRejections" | "anomalies">]: number };
 
 export class SoakWorkload {
   readonly #system: ActorSystem;
@@ -29,9 +29,13 @@ export class SoakWorkload {
   };
   // `${tenant}/${group}/${actor}` → joins its resolved calls say it holds.
   readonly #held = new Map<string, number>();
-  // `${actor}|${publisher}` → the last number received from that publisher.
+  // `${tenant}/${actor}|${publisher}` → the last number received from that publisher (each
+  // scope has an actor of each id: two actors).
   readonly #last = new Map<string, number>();
   readonly #pending = new Set<Promise<unknown>>();
+  // `${tenant}/${actor}|${publisher}` → the group the last number came through.
+  readonly #lastGroup = new Map<string, string | undefined>();
+  readonly #anomalies: string[] = [];
   #timer: NodeJS.Timeout | null = null;
   #seq = 0;
   #random = 1;
@@ -47,8 +51,8 @@ export class SoakWorkload {
     for (const scope of this.#plan.scopes) {
       for (let i = 0; i < this.#plan.actorsPerScope; i++) {
         const id = this.#actorId(i);
-        this.#system.spawn<{ f: string; s: number }>({ id, ...scope }, (message) =>
-          this.#received(id, message),
+        this.#system.spawn<{ f: string; s: number }>({ id, ...scope }, (message, context) =>
+          this.#received(`${scope.tenantId}/${id}`, message, context.group),
         );
       }
     }
@@ -64,11 +68,11 @@ export class SoakWorkload {
   }
 
   /** Stops issuing calls and waits for those on their way. */
-  async stop(): Promise<Counts> {
+  async stop(): Promise<Counts & { anomalies: string[] }> {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-    return { ...this.#report };
+    return { ...this.#report, anomalies: [...this.#anomalies] };
   }
 
   /** What the resolved calls say the actors hold: tenant → group → actor ids. */
@@ -149,12 +153,21 @@ export class SoakWorkload {
     );
   }
 
-  #received(actor: string, message: { f: string; s: number }): void {
+  #received(actor: string, message: { f: string; s: number }, group: string | undefined): void {
     this.#report.deliveries++;
     const key = `${actor}|${message.f}`;
     const last = this.#last.get(key) ?? 0;
+    if (message.s > last) {
+      this.#last.set(key, message.s);
+      this.#lastGroup.set(key, group);
+      return;
+    }
     if (message.s === last) this.#report.repeated++;
-    else if (message.s < last) this.#report.outOfOrder++;
-    else this.#last.set(key, message.s);
+    else this.#report.outOfOrder++;
+    if (this.#anomalies.length < 10) {
+      this.#anomalies.push(
+        `${new Date().toISOString()} ${actor} got ${message.f}'s #${message.s} via ${group} after #${last} via ${this.#lastGroup.get(key)}`,
+      );
+    }
   }
 }
