@@ -228,11 +228,14 @@ export class MailboxFullError extends ProcessGroupError {
   }
 }
 
-/** A message over `maxPayloadBytes`, JSON-encoded, on its way to another node (`PAYLOAD_TOO_LARGE`). */
+/**
+ * A message over `maxPayloadBytes` of JSON on its way to another node, or presence meta
+ * over MAX_META_BYTES (`PAYLOAD_TOO_LARGE`).
+ */
 export class PayloadTooLargeError extends ProcessGroupError {
   override name = "PayloadTooLargeError";
   constructor(
-    /** Where it was going: `group 'name'`, `actor 'id'`, or `the reply of actor 'id'`. */
+    /** What it was: `a message for group 'g'`, `a message for actor 'a'`, `the reply of actor 'a'`, `the meta of actor 'a' in group 'g'`. */
     readonly target: string,
     /** The scope it was going to. */
     readonly scope: Scope,
@@ -243,7 +246,7 @@ export class PayloadTooLargeError extends ProcessGroupError {
   ) {
     super(
       "PAYLOAD_TOO_LARGE",
-      `message for ${target} in ${where(scope)} is ${sizeBytes} bytes, over the limit of ${maxPayloadBytes}`,
+      `${target} in ${where(scope)} is ${sizeBytes} bytes, over the limit of ${maxPayloadBytes}`,
     );
   }
 }

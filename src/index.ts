@@ -61,7 +61,7 @@ export type {
 export { PublishResult } from "./groups/publish-result.js";
 export type { MembershipEvent, WatchOptions } from "./groups/watch.js";
 export type { ActorId, GroupName, Json, NodeId, Scope } from "./names.js";
-export { MAX_TOPIC_LENGTH, MAX_TOPIC_SEGMENTS } from "./names.js";
+export { MAX_META_BYTES, MAX_TOPIC_LENGTH, MAX_TOPIC_SEGMENTS } from "./names.js";
 export {
   ActorSystem,
   type ActorSystemOptions,

@@ -7,7 +7,13 @@
  * topic against `#` patterns, which is otherwise exponential in the pattern's `#`s.
  */
 
-import { InvalidArgumentError, InvalidNameError, InvalidTopicError, type NameKind } from "./errors.js";
+import {
+  InvalidArgumentError,
+  InvalidNameError,
+  InvalidTopicError,
+  type NameKind,
+  PayloadTooLargeError,
+} from "./errors.js";
 
 /** A `(tenantId, namespace)` pair: the unit of isolation. */
 export interface Scope {
@@ -149,6 +155,27 @@ function isSegmentChar(c: number): boolean {
 
 /** JSON data: what presence metadata is made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** The largest presence `meta` a join may carry, in bytes of JSON. */
+export const MAX_META_BYTES = 4_096;
+
+/**
+ * Validates presence metadata and returns it as JSON text: InvalidArgumentError when
+ * it is not JSON data, PayloadTooLargeError past MAX_META_BYTES (naming `owner`).
+ */
+export function encodeMeta(meta: unknown, owner: string, scope: Scope): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(meta);
+  } catch (error) {
+    throw new InvalidArgumentError("meta", `must be JSON data (${String(error)})`);
+  }
+  if (text === undefined) throw new InvalidArgumentError("meta", "must be JSON data");
+  const size = Buffer.byteLength(text);
+  if (size > MAX_META_BYTES)
+    throw new PayloadTooLargeError(`the meta of ${owner}`, scope, size, MAX_META_BYTES);
+  return text;
+}
 
 /**
  * What a message may be, the same in every mode: what can be told in constant time not

@@ -37,7 +37,7 @@ import type { PublishResult } from "../groups/publish-result.js";
 import * as requests from "../groups/requests.js";
 import type { MembershipChange, ScopeGroups } from "../groups/scope-groups.js";
 import { type MembershipEvent, type WatchOptions, whenOpened } from "../groups/watch.js";
-import type { ActorId, GroupName, Scope } from "../names.js";
+import type { ActorId, GroupName, Json, Scope } from "../names.js";
 import type { Replication } from "./replication.js";
 
 export class ClusteredGroups implements ProcessGroups {
@@ -82,14 +82,21 @@ export class ClusteredGroups implements ProcessGroups {
     const signal = this.#begin(options, "joinGroup");
     await this.#openFor(name, signal);
     const change = this.#core.joinTracked(name, actor, options);
-    await this.#write(change, true, options?.visible === "cluster", signal);
+    await this.#write(change, options?.visible === "cluster", signal);
   }
 
   async leaveGroup(name: GroupName, actor: ActorLike, options?: CallOptions): Promise<void> {
     const signal = this.#begin(options, "leaveGroup");
     await this.#openFor(name, signal);
     const change = this.#core.leaveTracked(name, actor);
-    await this.#write(change, false, false, signal);
+    await this.#write(change, false, signal);
+  }
+
+  async updateMeta(name: GroupName, actor: ActorLike, meta: Json, options?: CallOptions): Promise<void> {
+    const signal = this.#begin(options, "updateMeta");
+    await this.#openFor(name, signal);
+    const change = this.#core.updateMetaTracked(name, actor, meta);
+    await this.#write(change, false, signal);
   }
 
   async getMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]> {
@@ -178,6 +185,7 @@ export class ClusteredGroups implements ProcessGroups {
           nodeId: cell.ref.nodeId,
           count: 0,
           topics: [],
+          meta: "",
         })
         .catch(() => undefined);
     }
@@ -193,19 +201,14 @@ export class ClusteredGroups implements ProcessGroups {
     return whenOpened(this.#opening().then(() => this.#core.watch(name, options)));
   }
 
-  // States the actor's membership of the group as it now stands here; undoes the join
-  // or leave when that fails (not when a visible join was written but not confirmed).
-  async #write(
-    change: MembershipChange,
-    isJoin: boolean,
-    visible: boolean,
-    signal?: AbortSignal,
-  ): Promise<void> {
+  // States the actor's membership of the group as it now stands here; undoes the change
+  // when that fails (not when a visible join was written but not confirmed).
+  async #write(change: MembershipChange, visible: boolean, signal?: AbortSignal): Promise<void> {
     try {
       await abortable(this.#stateMembership(change, visible), signal);
     } catch (error) {
       if (!(error instanceof JoinNotVisibleError)) {
-        this.#core.undo(change, isJoin);
+        this.#core.undo(change);
         // The membership as it now stands again; a failure shows on the store's error
         // stream. Only while the group is the one the change was made in: once it has
         // been deleted (or re-created, which is another group), its memberships went
@@ -219,10 +222,10 @@ export class ClusteredGroups implements ProcessGroups {
   }
 
   #stateMembership({ group, cell }: MembershipChange, visible = false): Promise<void> {
-    const { count, topics } = this.#core.membershipOf(group, cell);
+    const { count, topics, meta } = this.#core.membershipOf(group, cell);
     return this.#store.writeMembership(
       this.scope,
-      { group: group.name, actorId: cell.id, nodeId: this.#core.nodeId, count, topics },
+      { group: group.name, actorId: cell.id, nodeId: this.#core.nodeId, count, topics, meta },
       visible,
     );
   }

@@ -6,7 +6,7 @@
 
 import type { MemberRef } from "../actors/member-ref.js";
 import { ProcessGroupError, SystemStoppedError } from "../errors.js";
-import type { ActorId, GroupName, Scope } from "../names.js";
+import type { ActorId, GroupName, Json, Scope } from "../names.js";
 import { signalOf } from "./arguments.js";
 import type {
   ActorLike,
@@ -90,6 +90,13 @@ export class EmbeddedGroups implements ProcessGroups {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  updateMeta(name: GroupName, actor: ActorLike, meta: Json, options?: CallOptions): Promise<void> {
+    return this.#attemptVoid(() => {
+      signalOf(options, "updateMeta");
+      this.#core.updateMetaTracked(name, actor, meta);
+    });
   }
 
   getMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]> {

@@ -52,6 +52,8 @@ export class Group {
   #topics: TopicCache | null = null;
   /** Whose turn it is next in a round-robin `dispatch` or `pick`. */
   turn = 0;
+  // Presence meta (JSON text) of the members that have some; made by the first.
+  #meta: Map<ActorId, string> | null = null;
 
   constructor(
     readonly name: GroupName,
@@ -129,6 +131,19 @@ export class Group {
     const member = this.members.get(actorId);
     if (member !== undefined) this.#delete(member);
     return member;
+  }
+
+  /** A member's presence meta as JSON text; "" when it has none. */
+  metaOf(actorId: ActorId): string {
+    return this.#meta?.get(actorId) ?? "";
+  }
+
+  /** Sets a member's presence meta ("" clears it); true when that changed it. */
+  setMeta(actorId: ActorId, meta: string): boolean {
+    if ((this.#meta?.get(actorId) ?? "") === meta) return false;
+    if (meta === "") this.#meta!.delete(actorId);
+    else (this.#meta ??= new Map()).set(actorId, meta);
+    return true;
   }
 
   /** Everyone: the audience of a publish without a topic. */
@@ -235,6 +250,7 @@ export class Group {
 
   #delete(member: Member): void {
     this.members.delete(member.actorId);
+    this.#meta?.delete(member.actorId);
     this.#unsubscribe(member);
     this.#changed();
   }

@@ -7,7 +7,7 @@
 import type { ActorRef } from "../actors/actor-ref.js";
 import type { MemberRef } from "../actors/member-ref.js";
 import type { ProcessGroupError } from "../errors.js";
-import type { ActorId, GroupName, NodeId, Scope } from "../names.js";
+import type { ActorId, GroupName, Json, NodeId, Scope } from "../names.js";
 import type { GroupPage, ListGroupsOptions } from "./listing.js";
 import type { PublishResult } from "./publish-result.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
@@ -56,6 +56,12 @@ export interface JoinOptions extends CallOptions {
    * naming the nodes that did not confirm in time (the membership stays). Embedded: no effect.
    */
   readonly visible?: "cluster";
+  /**
+   * Presence metadata every node sees with the member (an address, a version, a load
+   * figure): JSON data of at most MAX_META_BYTES (4 096) bytes, else
+   * PayloadTooLargeError. Replaces what an earlier join gave; left out, that stays.
+   */
+  readonly meta?: Json;
 }
 
 /** A member as this node sees it: where it lives, how often it joined, what it takes. */
@@ -70,6 +76,8 @@ export interface MemberInfo {
   readonly topics: readonly string[];
   /** True when this node hosts it. */
   readonly isLocal: boolean;
+  /** Its presence meta; undefined when it has none. */
+  readonly meta?: Json;
 }
 
 /** An actor, by handle or (on the node that hosts it) by id. */
@@ -159,6 +167,12 @@ export interface ProcessGroups {
   joinGroup(name: GroupName, actor: ActorLike, options?: JoinOptions): Promise<void>;
   /** Takes one join away; when the count reaches zero the actor is no longer a member. */
   leaveGroup(name: GroupName, actor: ActorLike, options?: CallOptions): Promise<void>;
+  /**
+   * Replaces a local member's presence meta without leaving (null clears it); every
+   * node sees the change, and watchers get an `updated` event. NotAMemberError when
+   * the actor is no member; PayloadTooLargeError past MAX_META_BYTES.
+   */
+  updateMeta(name: GroupName, actor: ActorLike, meta: Json, options?: CallOptions): Promise<void>;
   /** Every member's id, on every node, each once however often it joined. */
   getMembers(name: GroupName, options?: CallOptions): Promise<ActorId[]>;
   /**

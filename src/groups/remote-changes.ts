@@ -23,6 +23,8 @@ export interface MembershipRecord {
   readonly nodeId: NodeId;
   readonly count: number;
   readonly topics: readonly string[];
+  /** Its presence meta as JSON text; "" when it has none. */
+  readonly meta: string;
 }
 
 /** Consecutive messages from one node for one group with the same topic and `exclude`, in order. */
@@ -54,7 +56,7 @@ export function applyMembership(core: ScopeGroups, record: MembershipRecord): vo
   if (member !== undefined && (member.cell !== null || member.nodeId !== record.nodeId)) {
     if (member.cell !== null || record.count <= 0) return;
   }
-  core.index.assign(group, record.actorId, record.nodeId, record.count, record.topics);
+  core.index.assign(group, record.actorId, record.nodeId, record.count, record.topics, record.meta);
 }
 
 /**
@@ -79,13 +81,13 @@ export function replaceView(
       if (member.cell !== null) continue; // this node owns its own; the snapshot cannot overrule it
       if (keepUnless !== undefined && !keepUnless.has(member.nodeId)) continue; // still re-asserting
       if (!remote.has(`${group.name}\n${member.actorId}`))
-        index.assign(group, member.actorId, member.nodeId, 0, []);
+        index.assign(group, member.actorId, member.nodeId, 0, [], "");
     }
   }
   for (const m of remote.values()) {
     const group = index.get(m.group);
     if (group === undefined || group.members.get(m.actorId)?.cell) continue; // local ones stay
-    index.assign(group, m.actorId, m.nodeId, m.count, m.topics);
+    index.assign(group, m.actorId, m.nodeId, m.count, m.topics, m.meta);
   }
 }
 
@@ -101,6 +103,7 @@ export function localMemberships(core: ScopeGroups): MembershipRecord[] {
         nodeId: member.nodeId,
         count: member.count,
         topics: member.topics,
+        meta: group.metaOf(member.actorId),
       });
     }
   }

@@ -22,7 +22,9 @@ import {
 } from "../errors.js";
 import {
   type ActorId,
+  encodeMeta,
   type GroupName,
+  type Json,
   type NodeId,
   parseSubscriptions,
   type Scope,
@@ -48,7 +50,7 @@ import type {
   PublishOptions,
 } from "./process-groups.js";
 import { PublishResult } from "./publish-result.js";
-import { ScopeIndex } from "./scope-index.js";
+import { metaField, ScopeIndex } from "./scope-index.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
 
 /** What a core needs from the node that made it. */
@@ -68,12 +70,20 @@ export interface GroupRecord {
   readonly createdAtMs: number;
 }
 
-/** A local actor's membership of a group before and after one join or leave, to undo it. */
+/** A local actor's membership of a group as it stands: count 0 when it is none; meta as JSON text. */
+export interface Membership {
+  readonly count: number;
+  readonly topics: readonly string[];
+  readonly meta: string;
+}
+
+/** A local actor's membership of a group before and after one change, to undo it. */
 export interface MembershipChange {
   readonly group: Group;
   readonly cell: ActorCell;
-  readonly before: { readonly count: number; readonly topics: readonly string[] };
-  readonly after: { readonly count: number; readonly topics: readonly string[] };
+  readonly kind: "join" | "leave" | "meta";
+  readonly before: Membership;
+  readonly after: Membership;
 }
 
 /** A publish that passed validation: who it reaches, not yet delivered. */
@@ -148,16 +158,32 @@ export class ScopeGroups {
    * it had (no topics, now or before, means every message).
    */
   join(name: unknown, actor: ActorLike, options: JoinOptions | undefined): void {
-    const { group, cell, topics } = this.#checkJoin(name, actor, options);
-    this.index.join(group, cell, this.#host.nodeId, topics);
+    const { group, cell, topics, meta } = this.#checkJoin(name, actor, options);
+    this.index.join(group, cell, this.#host.nodeId, topics, meta);
   }
 
   /** `join`, also saying what the membership was before and after, so it can be undone. */
   joinTracked(name: unknown, actor: ActorLike, options: JoinOptions | undefined): MembershipChange {
-    const { group, cell, topics } = this.#checkJoin(name, actor, options);
+    const { group, cell, topics, meta } = this.#checkJoin(name, actor, options);
     const before = this.membershipOf(group, cell);
-    this.index.join(group, cell, this.#host.nodeId, topics);
-    return { group, cell, before, after: this.membershipOf(group, cell) };
+    this.index.join(group, cell, this.#host.nodeId, topics, meta);
+    return { group, cell, kind: "join", before, after: this.membershipOf(group, cell) };
+  }
+
+  /**
+   * Replaces a local member's presence meta (null clears it), saying what it was so it
+   * can be undone: NotAMemberError when the actor is no member.
+   */
+  updateMetaTracked(name: unknown, actor: ActorLike, meta: unknown): MembershipChange {
+    const found = this.lookUp(name);
+    const actorId = actorIdOf(this.scope, actor, name as GroupName);
+    const text =
+      meta === null ? "" : encodeMeta(meta, `actor '${actorId}' in group '${String(name)}'`, this.scope);
+    const group = found ?? this.group(name);
+    const cell = this.#memberToLeave(group, actor, actorId).cell!;
+    const before = this.membershipOf(group, cell);
+    this.index.setMeta(group, cell.id, this.#host.nodeId, text);
+    return { group, cell, kind: "meta", before, after: this.membershipOf(group, cell) };
   }
 
   #checkJoin(name: unknown, actor: ActorLike, options: JoinOptions | undefined) {
@@ -169,7 +195,12 @@ export class ScopeGroups {
       throw new InvalidArgumentError("visible", 'must be "cluster" when given');
     }
     const group = found ?? this.group(name);
-    return { group, cell: localActor(this.#host.runtime, this.scope, actor, group.name), topics };
+    const cell = localActor(this.#host.runtime, this.scope, actor, group.name);
+    const meta =
+      options?.meta === undefined
+        ? undefined
+        : encodeMeta(options.meta, `actor '${cell.id}' in group '${group.name}'`, this.scope);
+    return { group, cell, topics, meta };
   }
 
   /** Takes one join away; at zero the actor is no longer a member. */
@@ -195,7 +226,7 @@ export class ScopeGroups {
     const cell = member.cell!;
     const before = this.membershipOf(group, cell);
     this.index.leaveMember(group, member);
-    return { group, cell, before, after: this.membershipOf(group, cell) };
+    return { group, cell, kind: "leave", before, after: this.membershipOf(group, cell) };
   }
 
   // The local member `actor` names in `group`, or the error that says why it cannot leave.
@@ -216,25 +247,28 @@ export class ScopeGroups {
   }
 
   /** A local actor's membership of a group as it stands: count 0 when it is none. */
-  membershipOf(group: Group, cell: ActorCell): MembershipChange["before"] {
+  membershipOf(group: Group, cell: ActorCell): Membership {
     const member = group.members.get(cell.id);
-    return member?.cell === cell ? { count: member.count, topics: member.topics } : NOT_A_MEMBER;
+    if (member?.cell !== cell) return NOT_A_MEMBER;
+    return { count: member.count, topics: member.topics, meta: group.metaOf(cell.id) };
   }
 
   /**
-   * Undoes one join or leave that its caller could not complete: the membership is put
-   * back as it was, unless it changed again since — then only the count is undone.
+   * Undoes one change its caller could not complete: the membership is put back as it
+   * was, unless it changed again since — then only the change's own part is undone
+   * (the count of a join or leave; a meta update, not at all).
    */
-  undo(change: MembershipChange, wasJoin: boolean): void {
-    const { group, cell, before, after } = change;
+  undo(change: MembershipChange): void {
+    const { group, cell, kind, before, after } = change;
     if (this.index.get(group.name) !== group || !this.#host.runtime.hosts(cell)) return;
     const now = this.membershipOf(group, cell);
-    if (now.count === after.count && sameList(now.topics, after.topics)) {
-      this.index.restoreLocal(group, cell, before.count, before.topics);
-    } else if (wasJoin) {
-      if (now.count > 0) this.index.restoreLocal(group, cell, now.count - 1, now.topics);
-    } else {
-      this.index.restoreLocal(group, cell, now.count + 1, now.count > 0 ? now.topics : before.topics);
+    if (now.count === after.count && sameList(now.topics, after.topics) && now.meta === after.meta) {
+      this.index.restoreLocal(group, cell, before.count, before.topics, before.meta);
+    } else if (kind === "join") {
+      if (now.count > 0) this.index.restoreLocal(group, cell, now.count - 1, now.topics, now.meta);
+    } else if (kind === "leave") {
+      const restored = now.count > 0 ? now : before;
+      this.index.restoreLocal(group, cell, now.count + 1, restored.topics, restored.meta);
     }
   }
 
@@ -298,6 +332,7 @@ export class ScopeGroups {
         joinCount: member.count,
         topics: member.topics,
         isLocal: member.cell !== null,
+        ...metaField(group.metaOf(member.actorId)),
       });
     }
     return out;
@@ -311,8 +346,15 @@ export class ScopeGroups {
     return refs;
   }
 
-  #ref(_group: Group, member: Member): MemberRef {
-    return new MemberRef(this.scope, member.actorId, member.nodeId, this.#host.courier);
+  #ref(group: Group, member: Member): MemberRef {
+    const meta = group.metaOf(member.actorId);
+    return new MemberRef(
+      this.scope,
+      member.actorId,
+      member.nodeId,
+      this.#host.courier,
+      meta === "" ? undefined : (JSON.parse(meta) as Json),
+    );
   }
 
   /** The members hosted by this node. */
@@ -344,7 +386,7 @@ export class ScopeGroups {
   }
 }
 
-const NOT_A_MEMBER = Object.freeze({ count: 0, topics: Object.freeze([]) as readonly string[] });
+const NOT_A_MEMBER: Membership = Object.freeze({ count: 0, topics: Object.freeze([]), meta: "" });
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);

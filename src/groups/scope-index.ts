@@ -12,7 +12,7 @@
  * reverse index: their owners state every change, one membership at a time.
  */
 import type { ActorCell } from "../actors/actor-cell.js";
-import type { ActorId, GroupName, NodeId, Scope } from "../names.js";
+import type { ActorId, GroupName, Json, NodeId, Scope } from "../names.js";
 import { Group } from "./group.js";
 import { type Member, SoleJoin } from "./members.js";
 import { WatchHub } from "./watch.js";
@@ -60,8 +60,11 @@ export class ScopeIndex {
     return group;
   }
 
-  /** One join by a local actor (count +1, topics merged). */
-  join(group: Group, cell: ActorCell, nodeId: NodeId, topics: readonly string[]): void {
+  /**
+   * One join by a local actor (count +1, topics merged); `meta` (JSON text), when
+   * given, replaces its presence meta.
+   */
+  join(group: Group, cell: ActorCell, nodeId: NodeId, topics: readonly string[], meta?: string): void {
     const actor = localActor(cell);
     // The actor's own groups (a short list) say whether it is a member already, so a
     // first join needs no look-up in the group, and the list no second scan.
@@ -69,11 +72,20 @@ export class ScopeIndex {
     if (groups !== null && hasGroup(groups, group)) {
       actor.counted = true; // its member there counts joins from now on
       group.joinLocal(actor, topics);
+      if (meta !== undefined) this.setMeta(group, cell.id, nodeId, meta);
       return;
     }
     if (group.addLocal(actor, topics) !== actor) actor.counted = true;
     actor.groups = groups === null ? group : withNewGroup(groups, group);
-    if (this.hub.isWatched) this.hub.emit({ type: "joined", group: group.name, actorId: cell.id, nodeId });
+    if (meta !== undefined) group.setMeta(cell.id, meta);
+    if (this.hub.isWatched) this.#joined(group, cell.id, nodeId);
+  }
+
+  /** Sets a member's presence meta ("" clears it) and tells the watchers if it changed. */
+  setMeta(group: Group, actorId: ActorId, nodeId: NodeId, meta: string): void {
+    if (group.setMeta(actorId, meta) && this.hub.isWatched) {
+      this.hub.emit({ type: "updated", group: group.name, actorId, nodeId, ...metaField(meta) });
+    }
   }
 
   /**
@@ -101,18 +113,31 @@ export class ScopeIndex {
   }
 
   /** Applies another node's membership as its owner stated it (absolute count; 0 removes). */
-  assign(group: Group, actorId: ActorId, nodeId: NodeId, count: number, topics: readonly string[]): void {
+  assign(
+    group: Group,
+    actorId: ActorId,
+    nodeId: NodeId,
+    count: number,
+    topics: readonly string[],
+    meta: string,
+  ): void {
     const previousNode = group.members.get(actorId)?.nodeId;
     const change = group.assign(actorId, nodeId, null, count, topics);
-    if (!this.hub.isWatched) return;
-    if (change === "joined") this.hub.emit({ type: "joined", group: group.name, actorId, nodeId });
-    else if (change === "left") {
-      this.hub.emit({ type: "left", group: group.name, actorId, nodeId: previousNode ?? nodeId });
-    }
+    if (change === "joined") {
+      group.setMeta(actorId, meta);
+      if (this.hub.isWatched) this.#joined(group, actorId, nodeId);
+    } else if (change === "left") {
+      if (this.hub.isWatched) {
+        this.hub.emit({ type: "left", group: group.name, actorId, nodeId: previousNode ?? nodeId });
+      }
+    } else if (count > 0) this.setMeta(group, actorId, nodeId, meta);
   }
 
-  /** Puts a local actor's membership back as it was (count 0: not a member), undoing a failed call. */
-  restoreLocal(group: Group, cell: ActorCell, count: number, topics: readonly string[]): void {
+  /**
+   * Puts a local actor's membership back as it was (count 0: not a member), undoing a
+   * failed call.
+   */
+  restoreLocal(group: Group, cell: ActorCell, count: number, topics: readonly string[], meta: string): void {
     const actor = localActor(cell);
     const wasMember = group.members.has(cell.id);
     // Its member is then a counted one: the actor's own SoleJoin no longer speaks for it.
@@ -121,10 +146,10 @@ export class ScopeIndex {
     const isMember = group.members.has(cell.id);
     if (isMember && !wasMember) {
       actor.groups = actor.groups === null ? group : withNewGroup(actor.groups, group);
-      if (this.hub.isWatched) {
-        this.hub.emit({ type: "joined", group: group.name, actorId: cell.id, nodeId: cell.ref.nodeId });
-      }
+      group.setMeta(cell.id, meta);
+      if (this.hub.isWatched) this.#joined(group, cell.id, cell.ref.nodeId);
     } else if (wasMember && !isMember) this.#left(group, cell.id, cell.ref.nodeId, cell);
+    else if (isMember) this.setMeta(group, cell.id, cell.ref.nodeId, meta);
   }
 
   /** Removes a local actor from every group at once, whatever its counts (it stopped). */
@@ -155,6 +180,11 @@ export class ScopeIndex {
     this.#sortedNames = null;
   }
 
+  #joined(group: Group, actorId: ActorId, nodeId: NodeId): void {
+    const meta = metaField(group.metaOf(actorId));
+    this.hub.emit({ type: "joined", group: group.name, actorId, nodeId, ...meta });
+  }
+
   #left(group: Group, actorId: ActorId, nodeId: NodeId, cell: ActorCell | null): void {
     if (cell !== null) this.#unindex(group, cell);
     if (this.hub.isWatched) this.hub.emit({ type: "left", group: group.name, actorId, nodeId });
@@ -170,6 +200,11 @@ export class ScopeIndex {
     // An emptied array is kept: the actor's next joins fill it again, building none.
     if (rest !== null || !Array.isArray(groups)) actor!.groups = rest;
   }
+}
+
+/** A `meta` field for an event, parsed from its JSON text; none when the text is "". */
+export function metaField(meta: string): { meta?: Json } {
+  return meta === "" ? {} : { meta: JSON.parse(meta) as Json };
 }
 
 /** An actor's groups: one group as itself, a few as an array, many as a set. */

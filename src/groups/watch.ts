@@ -11,12 +11,12 @@
  * shuts down.
  */
 import { InvalidArgumentError, type ProcessGroupError, WatchOverflowError } from "../errors.js";
-import type { ActorId, GroupName, NodeId, Scope } from "../names.js";
+import type { ActorId, GroupName, Json, NodeId, Scope } from "../names.js";
 
 /**
  * A change `watch` reports: a group created or deleted, an actor that became a member
- * or stopped being one. A second join of a member, or a leave that leaves it joined,
- * is no event: membership did not change.
+ * or stopped being one, a member's presence meta changed. A second join of a member,
+ * or a leave that leaves it joined, is no event: membership did not change.
  */
 export type MembershipEvent =
   | {
@@ -40,6 +40,20 @@ export type MembershipEvent =
       readonly actorId: ActorId;
       /** The node that hosts it. */
       readonly nodeId: NodeId;
+      /** Its presence meta, when it joined with some. */
+      readonly meta?: Json;
+    }
+  | {
+      /** A member's presence meta changed (a join with new meta, or `updateMeta`). */
+      readonly type: "updated";
+      /** The group. */
+      readonly group: GroupName;
+      /** The member. */
+      readonly actorId: ActorId;
+      /** The node that hosts it. */
+      readonly nodeId: NodeId;
+      /** Its meta now; undefined when it has none any more. */
+      readonly meta?: Json;
     }
   | {
       /** An actor is no longer a member: it left its last join, stopped, or its node died. */

@@ -14,6 +14,7 @@ import { after, before, describe } from "node:test";
 import { groupCases } from "./groups.cases.js";
 import { listingCases } from "./listing.cases.js";
 import { membershipCases } from "./membership.cases.js";
+import { presenceCases } from "./presence.cases.js";
 import { publishCases } from "./publish.cases.js";
 import { requestCases } from "./requests.cases.js";
 import { watchCases } from "./watch.cases.js";
@@ -41,6 +42,7 @@ export function defineConformanceSuite(name: string, fixture: ClusterFixture, no
     listingCases(world);
     publishCases(world);
     requestCases(world);
+    presenceCases(world);
     watchCases(world);
   });
 }

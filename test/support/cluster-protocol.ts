@@ -67,7 +67,7 @@ export interface DeliveryRecord {
 /** A membership event the node's scope watch saw. */
 export interface EventRecord {
   readonly tenantId: string;
-  readonly type: "created" | "deleted" | "joined" | "left";
+  readonly type: "created" | "deleted" | "joined" | "left" | "updated";
   readonly group: string;
   readonly actorId?: string;
   readonly nodeId?: string;

@@ -140,7 +140,7 @@ export class DirectLine {
     const id = ++this.#lastId;
     let encoded: { header: string; body: string };
     try {
-      const body = encodeData(message, to, `actor '${to.id}'`, host.maxPayloadBytes);
+      const body = encodeData(message, to, `a message for actor '${to.id}'`, host.maxPayloadBytes);
       encoded = { header: requestHeader(isAsk ? Direct.Ask : Direct.Send, id, to, to.id), body };
       host.outbox.admit(encoded, `${isAsk ? "ask" : "send"} to actor '${to.id}'`);
     } catch (error) {

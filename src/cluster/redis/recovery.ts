@@ -60,7 +60,7 @@ async function assertSlice(
     args.push(g.record.name, g.epoch, g.record.createdAtMs, JSON.stringify(g.record.labels));
   for (const m of localMemberships(replica.core)) {
     const epoch = replica.groups.get(m.group)?.epoch;
-    if (epoch !== undefined) args.push(m.group, epoch, m.actorId, m.count, m.topics.join(","));
+    if (epoch !== undefined) args.push(m.group, epoch, m.actorId, m.count, m.topics.join(","), m.meta);
   }
   const call = scopeCall(host.keys, replica.keys, host.nodeId, host.liveness.incarnation);
   const reply = list(

@@ -247,7 +247,7 @@ export class RedisBackend implements Replication {
   }
 
   checkTravel(to: MemberRef, message: unknown): void {
-    encodeData(message, to, `actor '${to.id}'`, this.settings.maxPayloadBytes);
+    encodeData(message, to, `a message for actor '${to.id}'`, this.settings.maxPayloadBytes);
   }
 
   forward(scope: Scope, group: string, encoded: Encoded): void {

@@ -253,8 +253,8 @@ export class ScopeReplica {
           else this.host.groupGone(this, change[1]);
           break;
         case "m": {
-          const [, group, nodeId, actorId, count, topics] = change;
-          applyMembership(core, { group, nodeId, actorId, count, topics: splitTopics(topics) });
+          const [, group, nodeId, actorId, count, topics, meta = ""] = change;
+          applyMembership(core, { group, nodeId, actorId, count, topics: splitTopics(topics), meta });
           break;
         }
         default:

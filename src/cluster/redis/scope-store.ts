@@ -114,6 +114,7 @@ export class ScopeStore {
         record.count,
         record.topics.join(","),
         visible ? this.#host.nodeId : "",
+        record.meta,
       ],
       // Cut off on its way, it is done once a re-assertion of the scope has included it.
       { what, onInterrupt: "covered", isCovered: () => replica.assertedUpTo >= change },

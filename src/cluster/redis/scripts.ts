@@ -11,7 +11,8 @@
  *
  * An event is JSON `{ e: scope epoch, s: seq, c: [change…], a?: node to acknowledge }`,
  * a change one of `["g+", name, groupEpoch, createdAtMs, labelsJson]`, `["g-", name]`,
- * `["m", group, node, actor, count, "topic,topic"]`.
+ * `["m", group, node, actor, count, "topic,topic", metaJson or ""]`. A membership row
+ * is `incarnation\ncount\ntopic,topic\nmetaJson` (JSON text holds no raw newline).
  */
 import { createHash } from "node:crypto";
 
@@ -111,8 +112,8 @@ return {'ok', e, s}`,
 );
 
 /**
- * ARGV 8 group, 9 groupEpoch, 10 actor, 11 count, 12 topics, 13 node to acknowledge or ''
- * → ok epoch seq holders(flat) | nogroup | fenced
+ * ARGV 8 group, 9 groupEpoch, 10 actor, 11 count, 12 topics, 13 node to acknowledge or
+ * '', 14 meta JSON or '' → ok epoch seq holders(flat) | nogroup | fenced
  */
 export const WRITE_MEMBERSHIP = script(
   "write-membership",
@@ -126,14 +127,14 @@ local f = node .. '\\n' .. ARGV[10]
 local nk = rowsPrefix .. node
 local entry = ARGV[8] .. '\\n' .. ARGV[10]
 if tonumber(ARGV[11]) > 0 then
-  redis.call('HSET', mk, f, inc .. '\\n' .. ARGV[11] .. '\\n' .. ARGV[12])
+  redis.call('HSET', mk, f, inc .. '\\n' .. ARGV[11] .. '\\n' .. ARGV[12] .. '\\n' .. ARGV[14])
   redis.call('SADD', nk, entry)
   redis.call('SADD', KEYS[5], scopeId)
 else
   redis.call('HDEL', mk, f)
   redis.call('SREM', nk, entry)
 end
-changes[1] = {'m', ARGV[8], node, ARGV[10], tonumber(ARGV[11]), ARGV[12]}
+changes[1] = {'m', ARGV[8], node, ARGV[10], tonumber(ARGV[11]), ARGV[12], ARGV[14]}
 local e, s = commit(ARGV[13])
 return {'ok', e, s, redis.call('HGETALL', KEYS[3])}`,
 );
@@ -141,7 +142,7 @@ return {'ok', e, s, redis.call('HGETALL', KEYS[3])}`,
 /**
  * Re-asserts a node's whole slice of a scope: ARGV 8 recreate ('1' after data loss),
  * 9 group count, then (name, groupEpoch, createdAtMs, labels)…, then (group,
- * groupEpoch, actor, count, topics)…. Rows of the node not listed are removed; rows of
+ * groupEpoch, actor, count, topics, meta)…. Rows of the node not listed are removed; rows of
  * groups that are gone or re-created are refused. → ok epoch seq holders(flat) | fenced
  */
 export const ASSERT_SLICE = script(
@@ -163,18 +164,18 @@ local nk = rowsPrefix .. node
 local wanted = {}
 local any = false
 while i <= #ARGV do
-  local group, g, actor, count, topics = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  i = i + 5
+  local group, g, actor, count, topics, meta = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  i = i + 6
   if groupEpoch(group) == g then
     local mk = membersPrefix .. group
     local f = node .. '\\n' .. actor
-    local v = inc .. '\\n' .. count .. '\\n' .. topics
+    local v = inc .. '\\n' .. count .. '\\n' .. topics .. '\\n' .. meta
     wanted[group .. '\\n' .. actor] = true
     any = true
     if redis.call('HGET', mk, f) ~= v then
       redis.call('HSET', mk, f, v)
       redis.call('SADD', nk, group .. '\\n' .. actor)
-      changes[#changes + 1] = {'m', group, node, actor, tonumber(count), topics}
+      changes[#changes + 1] = {'m', group, node, actor, tonumber(count), topics, meta}
     end
   end
 end
@@ -183,7 +184,7 @@ for _, entry in ipairs(redis.call('SMEMBERS', nk)) do
     local group, actor = split2(entry)
     redis.call('HDEL', membersPrefix .. group, node .. '\\n' .. actor)
     redis.call('SREM', nk, entry)
-    changes[#changes + 1] = {'m', group, node, actor, 0, ''}
+    changes[#changes + 1] = {'m', group, node, actor, 0, '', ''}
   end
 end
 if any then redis.call('SADD', KEYS[5], scopeId) end

@@ -21,13 +21,14 @@ export function parseSnapshot(reply: readonly unknown[]): Snapshot {
   groups.forEach((g, i) => {
     for (const [field, value] of pairs(perGroup[i] ?? [])) {
       const [nodeId = "", actorId = ""] = field.split("\n");
-      const [, count = "0", topics = ""] = value.split("\n");
+      const [, count = "0", topics = "", meta = ""] = value.split("\n");
       members.push({
         group: g.record.name,
         actorId,
         nodeId,
         count: Number(count),
         topics: splitTopics(topics),
+        meta,
       });
     }
   });

@@ -44,7 +44,7 @@ export function encodeData(value: unknown, scope: Scope, target: string, maxByte
 
 /** Checks and encodes a message; throws PayloadTooLargeError or InvalidArgumentError. */
 export function encodeMessage(scope: Scope, message: RemoteMessage, maxPayloadBytes: number): Encoded {
-  const body = encodeData(message.message, scope, `group '${message.group}'`, maxPayloadBytes);
+  const body = encodeData(message.message, scope, `a message for group '${message.group}'`, maxPayloadBytes);
   const topic = message.topic === undefined ? "null" : JSON.stringify(message.topic);
   const exclude = message.exclude.length === 0 ? "[]" : JSON.stringify(message.exclude);
   return { header: `${topic},${exclude}`, body };
@@ -203,7 +203,7 @@ export function decodeSeal(raw: string): string | null {
 type Change =
   | readonly ["g+", string, string, string, string]
   | readonly ["g-", string]
-  | readonly ["m", string, string, string, number, string];
+  | readonly ["m", string, string, string, number, string, string?];
 
 /** A change event: the scope's epoch, its sequence number, its changes, and who asked to hear of it. */
 export interface ChangeEvent {
