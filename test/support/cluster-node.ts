@@ -150,9 +150,9 @@ async function waitGone(groups: ProcessGroups, name: string, ids: readonly strin
 async function run(command: Command): Promise<Results[Command["op"]]> {
   switch (command.op) {
     case "spawn": {
-      const { scope, actorId } = command;
+      const { scope, actorId, answer } = command;
       groupsOf(scope);
-      const ref = system.spawn({ id: actorId, ...scope }, (message, context) => {
+      const ref = system.spawn({ id: actorId, ...scope }, (message, context): unknown => {
         deliveries.push({
           tenantId: scope.tenantId,
           actorId,
@@ -163,6 +163,8 @@ async function run(command: Command): Promise<Results[Command["op"]]> {
         });
         if (config.printDeliveries)
           console.log(`[${config.nodeId}] ${actorId} received: ${JSON.stringify(message)}`);
+        if (answer === "never") return new Promise(() => undefined);
+        return answer === "echo" ? message : undefined;
       });
       actors.set(`${scope.tenantId}/${actorId}`, ref);
       return null;

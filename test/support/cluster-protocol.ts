@@ -87,7 +87,12 @@ interface Scoped {
 }
 
 export type Command =
-  | ({ readonly op: "spawn"; readonly actorId: string } & Scoped)
+  | ({
+      readonly op: "spawn";
+      readonly actorId: string;
+      /** What it answers an ask with: nothing (default), the message itself, or never. */
+      readonly answer?: "echo" | "never";
+    } & Scoped)
   | ({ readonly op: "stopActor"; readonly actorId: string } & Scoped)
   | ({ readonly op: "createGroup"; readonly group: string } & Scoped)
   | ({ readonly op: "deleteGroup"; readonly group: string } & Scoped)
