@@ -1,7 +1,8 @@
 /**
  * The reference model of process groups and the driver that checks a real cluster
  * against it: random sequences of create, delete, join (with random topics), leave,
- * publish (with random topics) and stopping or restarting actors are applied to both,
+ * publish (with random topics), a send or an ask to one actor from any node, an
+ * askGroup, and stopping or restarting actors are applied to both,
  * and after every step they must agree on the outcome (which error, if any), on every
  * node's groups, members and counts, and on exactly who received each publish.
  *
@@ -35,6 +36,13 @@ export type Op =
       readonly topic: string | undefined;
       readonly node: number;
     }
+  | { readonly op: "send" | "ask"; readonly actor: string; readonly node: number }
+  | {
+      readonly op: "askGroup";
+      readonly group: string;
+      readonly topic: string | undefined;
+      readonly node: number;
+    }
   | { readonly op: "toggle"; readonly actor: string };
 
 const group = fc.constantFrom(...GROUPS);
@@ -64,7 +72,20 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("toggle" as const), actor }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom("send" as const, "ask" as const), actor, node }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("askGroup" as const),
+      group,
+      node,
+      topic: fc.option(fc.constantFrom(...TOPICS), { nil: undefined }),
+    }),
+  },
 );
+
+/** What every actor answers an ask with. */
+const answer = (message: unknown): string => `ack:${String(message)}`;
 
 /** AMQP matching, read straight off the rules: `*` one segment, `#` zero or more. */
 function matches(pattern: readonly string[], topic: readonly string[]): boolean {
@@ -121,19 +142,29 @@ class Model {
         if (--member.count === 0) members.delete(step.actor);
         return null;
       }
-      case "publish": {
+      case "publish":
+      case "askGroup": {
         const members = this.groups.get(step.group);
         if (members === undefined) return "GROUP_NOT_FOUND";
+        const reached: string[] = [];
         for (const [id, member] of members) {
           const topic = step.topic?.split(".");
           const hit =
             topic === undefined ||
             member.topics === "all" ||
             [...member.topics].some((p) => matches(p.split("."), topic));
-          if (hit) this.received.get(id)!.push(message);
+          if (hit) {
+            this.received.get(id)!.push(message);
+            reached.push(id);
+          }
         }
-        return null;
+        return step.op === "publish" ? null : `answered by ${reached.sort().join(",")}`;
       }
+      case "send":
+      case "ask":
+        if (!this.alive.has(step.actor)) return "ACTOR_NOT_FOUND";
+        this.received.get(step.actor)!.push(message);
+        return step.op === "send" ? null : answer(message);
       case "toggle":
         if (this.alive.delete(step.actor)) {
           for (const members of this.groups.values()) members.delete(step.actor);
@@ -166,6 +197,7 @@ class Real {
       { id, ...this.scope, mailbox: { capacity: 10_000 } },
       (message: unknown) => {
         into.push(message);
+        return answer(message);
       },
     );
   }
@@ -200,6 +232,30 @@ class Real {
             step.topic === undefined ? {} : { topic: step.topic },
           );
           break;
+        case "send":
+        case "ask": {
+          const from = this.cluster.nodes[step.node % this.cluster.nodes.length]!;
+          const host = this.cluster.nodes[this.#host(step.actor)]!.nodeId;
+          const to = from.actorAt(this.scope, step.actor, host);
+          if (step.op === "send") {
+            await to.send(message);
+            break;
+          }
+          return String(await to.ask(message));
+        }
+        case "askGroup": {
+          const { replies, missing } = await this.on(step.node).askGroup(
+            step.group,
+            message,
+            step.topic === undefined ? {} : { topic: step.topic },
+          );
+          assert.deepEqual(missing, [], "no member failed to answer");
+          for (const r of replies) assert.equal(r.reply, answer(message), `${r.member.id}'s answer`);
+          return `answered by ${replies
+            .map((r) => r.member.id)
+            .sort()
+            .join(",")}`;
+        }
         case "toggle": {
           const ref = this.refs.get(step.actor)!;
           if (ref.isStopped) this.refs.set(step.actor, this.#spawn(step.actor));
