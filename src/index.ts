@@ -59,6 +59,7 @@ export type {
   PublishOptions,
 } from "./groups/process-groups.js";
 export { PublishResult } from "./groups/publish-result.js";
+export type { Handles, TypedGroup } from "./groups/typed-group.js";
 export type { MembershipEvent, WatchOptions } from "./groups/watch.js";
 export type { ActorId, GroupName, Json, NodeId, Scope } from "./names.js";
 export { MAX_META_BYTES, MAX_TOPIC_LENGTH, MAX_TOPIC_SEGMENTS } from "./names.js";

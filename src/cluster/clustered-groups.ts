@@ -36,6 +36,7 @@ import type {
 import type { PublishResult } from "../groups/publish-result.js";
 import * as requests from "../groups/requests.js";
 import type { MembershipChange, ScopeGroups } from "../groups/scope-groups.js";
+import { type TypedGroup, typedGroup } from "../groups/typed-group.js";
 import { type MembershipEvent, type WatchOptions, whenOpened } from "../groups/watch.js";
 import type { ActorId, GroupName, Json, Scope } from "../names.js";
 import type { Replication } from "./replication.js";
@@ -142,6 +143,10 @@ export class ClusteredGroups implements ProcessGroups {
   }
 
   readonly #travels = (message: unknown, to: MemberRef): void => this.#store.checkTravel(to, message);
+
+  typed<M, R = unknown>(name: GroupName): TypedGroup<M, R> {
+    return typedGroup<M, R>(this, name);
+  }
 
   async listGroups(options?: ListGroupsOptions): Promise<GroupPage> {
     const signal = this.#begin(options, "listGroups");

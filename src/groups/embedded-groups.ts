@@ -26,6 +26,7 @@ import type {
 import type { PublishResult } from "./publish-result.js";
 import * as requests from "./requests.js";
 import type { ScopeGroups } from "./scope-groups.js";
+import { type TypedGroup, typedGroup } from "./typed-group.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
 
 /** What a handle asks of the system that made it. */
@@ -141,6 +142,10 @@ export class EmbeddedGroups implements ProcessGroups {
 
   pick<M, R>(name: GroupName, options?: DispatchOptions): Promise<MemberRef<M, R>> {
     return this.#attempt(() => requests.pick(this.#core, name, options) as MemberRef<M, R>);
+  }
+
+  typed<M, R = unknown>(name: GroupName): TypedGroup<M, R> {
+    return typedGroup<M, R>(this, name);
   }
 
   listGroups(options?: ListGroupsOptions): Promise<GroupPage> {

@@ -10,6 +10,7 @@ import type { ProcessGroupError } from "../errors.js";
 import type { ActorId, GroupName, Json, NodeId, Scope } from "../names.js";
 import type { GroupPage, ListGroupsOptions } from "./listing.js";
 import type { PublishResult } from "./publish-result.js";
+import type { TypedGroup } from "./typed-group.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
 
 export type { GroupPage, ListGroupsOptions };
@@ -219,6 +220,12 @@ export interface ProcessGroups {
    * there is none. (A worker pool: `(await pool.pick(name)).ask(job)`.)
    */
   pick<M = unknown, R = unknown>(name: GroupName, options?: DispatchOptions): Promise<MemberRef<M, R>>;
+  /**
+   * The typed handle of one group: its message type M checked at compile time on
+   * publish, dispatch and askGroup and on the actors that join, its answer type R
+   * inferred. InvalidNameError (thrown) for a bad name; the group need not exist yet.
+   */
+  typed<M, R = unknown>(name: GroupName): TypedGroup<M, R>;
   /**
    * Membership events of the whole scope, or of one group. The iterable ends when the
    * signal aborts, when the loop breaks, or (for one group) when the group is deleted.

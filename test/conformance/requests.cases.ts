@@ -313,6 +313,37 @@ export function requestCases(world: () => World): void {
     });
   });
 
+  describe("typed groups", () => {
+    it("do what the scope handle does, for one group", async () => {
+      const w = world();
+      await w.on(0).createGroup("orders");
+      await w.settle();
+      interface Order {
+        readonly id: number;
+      }
+      const clerks = Array.from({ length: w.n }, (_, i) =>
+        w.spawn(i, `clerk${i}`, (m) => ({ id: (m as Order).id, by: i })),
+      );
+      // The peers' refs answer `unknown`: they may join a group whose answers are unknown.
+      for (const clerk of clerks) await clerk.groups.typed<Order>("orders").join(clerk.ref);
+      await w.settle();
+      const orders = w.on(0).typed<Order, { id: number; by: number }>("orders");
+      assert.equal(orders.name, "orders");
+      assert.equal((await orders.members()).length, w.n);
+      const { replies } = await orders.askGroup({ id: 7 });
+      assert.deepEqual(replies.map((r) => r.reply.by).sort(), clerks.map((c) => c.node).sort());
+      assert.deepEqual(replies[0]?.reply.id, 7);
+      const result = await orders.publish({ id: 8 });
+      assert.equal(result.recipients.length, w.n);
+      const picked = await orders.dispatch({ id: 9 });
+      assert.ok(clerks.some((c) => c.id === picked.id));
+      await orders.leave(clerks[0]!.ref);
+      await w.settle();
+      assert.equal((await w.on(0).typed<Order>("orders").members()).length, w.n - 1);
+      assert.throws(() => w.on(0).typed("Not A Name"), InvalidNameError);
+    });
+  });
+
   describe("dispatch and pick", () => {
     it("round-robin gives each member its turn, from every node", async () => {
       const w = world();
