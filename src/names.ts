@@ -25,12 +25,13 @@ export interface Scope {
 
 /** An actor's id: 1–256 of letters, digits and `-_.:@`, not `.` or `..`. */
 export type ActorId = string;
-/** A group's name: 1–128 of a-z, 0-9, `-`, `_`. */
+/** A group's name: 1–128 of a-z, 0-9, `-`, `_`, `.` (so `svc.api`), not `.` or `..`. */
 export type GroupName = string;
 /** A node's id: 1–128 of letters, digits and `-_.:`. */
 export type NodeId = string;
 
-const SCOPE_OR_GROUP = /^[a-z0-9_-]{1,128}$/;
+const SCOPE = /^[a-z0-9_-]{1,128}$/;
+const GROUP = /^[a-z0-9_.-]{1,128}$/;
 const ACTOR_ID = /^[A-Za-z0-9\-_.:@]{1,256}$/;
 const TOPIC_SEGMENT = /^[A-Za-z0-9_-]+$/;
 
@@ -47,12 +48,17 @@ function reasonFor(value: unknown, maxLength: number, allowed: string): string {
 }
 
 function checkName(kind: NameKind, value: unknown): asserts value is string {
-  if (typeof value === "string" && SCOPE_OR_GROUP.test(value)) return;
+  if (typeof value === "string" && SCOPE.test(value)) return;
   throw new InvalidNameError(kind, value, reasonFor(value, 128, "a-z, 0-9, '-' and '_'"));
 }
 
 export function validateGroupName(value: unknown): asserts value is GroupName {
-  checkName("group", value);
+  if (typeof value === "string" && GROUP.test(value) && value !== "." && value !== "..") return;
+  const reason =
+    value === "." || value === ".."
+      ? "may not be '.' or '..'"
+      : reasonFor(value, 128, "a-z, 0-9, '-', '_' and '.'");
+  throw new InvalidNameError("group", value, reason);
 }
 
 export function validateActorId(value: unknown): asserts value is ActorId {

@@ -30,7 +30,7 @@ const BAD_NAMES: readonly unknown[] = [
   ".",
   "a/b",
   "/",
-  "a.b",
+  "a.b", // a group may hold a dot (tested below); a tenant or namespace may not
   "a\u0000b",
   "a\nb",
   "a\tb",
@@ -68,7 +68,7 @@ describe("names", () => {
   it("refuses bad group names everywhere a group is named, changing nothing", async () => {
     const { system, scope, groups } = await setUp();
     const before = await state(groups);
-    for (const name of BAD_NAMES) {
+    for (const name of BAD_NAMES.filter((n) => n !== "a.b")) {
       const n = name as string;
       await rejectsWith(groups.createGroup(n), InvalidNameError, "INVALID_NAME");
       await rejectsWith(groups.deleteGroup(n), InvalidNameError, "INVALID_NAME");
@@ -90,6 +90,18 @@ describe("names", () => {
     const name = `a-_0${"z".repeat(124)}`;
     assert.equal((await groups.createGroup(name)).name, name);
     await rejectsWith(groups.createGroup(`${name}z`), InvalidNameError, "INVALID_NAME", ["128"]);
+  });
+
+  it("takes group names with dots, as `svc.api`, and finds them by a glob", async () => {
+    const { groups } = await setUp();
+    await groups.createGroup("svc.api");
+    await groups.createGroup("svc.search.v2");
+    await groups.createGroup("svcxapi");
+    const page = await groups.listGroups({ pattern: "svc.*" });
+    assert.deepEqual(
+      page.groups.map((g) => g.name),
+      ["svc.api", "svc.search.v2"],
+    );
   });
 
   it("refuses bad tenant ids and namespaces, for groups and for actors", async () => {

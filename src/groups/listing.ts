@@ -33,7 +33,7 @@ export interface GroupPage {
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1_000;
-const GLOB = /^[a-z0-9_*?-]{1,256}$/;
+const GLOB = /^[a-z0-9_.*?-]{1,256}$/;
 
 /** Validates `options` (nothing is read before they pass) and reads the page. */
 export function listPage(
@@ -47,7 +47,10 @@ export function listPage(
   }
   const pattern = options?.pattern ?? "";
   if (pattern !== "" && (typeof pattern !== "string" || !GLOB.test(pattern))) {
-    throw new InvalidArgumentError("pattern", "must be 1-256 characters of a-z, 0-9, '-', '_', '*' and '?'");
+    throw new InvalidArgumentError(
+      "pattern",
+      "must be 1-256 characters of a-z, 0-9, '-', '_', '.', '*' and '?'",
+    );
   }
   const pageSize = options?.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {

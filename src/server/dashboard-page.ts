@@ -68,7 +68,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       <tbody id="groups"></tbody>
     </table>
     <form id="create">
-      <label>New group <input id="new-name" required pattern="[a-z0-9_-]{1,128}"></label>
+      <label>New group <input id="new-name" required pattern="[a-z0-9_.-]{1,128}"></label>
       <label>Labels <input id="new-labels" placeholder="key=value,…"></label>
       <button class="primary" type="submit">Create</button>
     </form>
