@@ -10,10 +10,10 @@
  * free port and stops it at the end. This one file is both the coordinator and, started
  * with `--node <id>`, a node. It exits with status 1 if anything it shows did not happen.
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type ActorContext, ActorSystem } from "../src/index.js";
+import { exampleRedis } from "./support/redis.js";
 
 const SCOPE = { tenantId: "demo", namespace: "default" };
 const GROUP = "notifications";
@@ -108,56 +108,6 @@ class Node {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-/** A redis-server of our own, with no persistence, for the length of the example. */
-async function startRedis(): Promise<{ url: string; stop: () => void }> {
-  const port = await freePort();
-  const server = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error) =>
-      reject(new Error(`cannot start redis-server (${error.message}); set REDIS_URL`)),
-    );
-    server.once("spawn", () => resolve());
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 5_000;
-  while (!(await portOpen(port))) {
-    if (Date.now() > deadline) throw new Error("redis-server did not start");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return { url, stop: () => server.kill("SIGKILL") };
-}
-
-async function portOpen(port: number): Promise<boolean> {
-  const { Socket } = await import("node:net");
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once("error", () => resolve(false));
-    socket.connect(port, "127.0.0.1", () => {
-      socket.destroy();
-      resolve(true);
-    });
-  });
-}
-
 async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
@@ -168,9 +118,9 @@ async function until(what: string, done: () => boolean | Promise<boolean>, timeo
 
 async function coordinate(): Promise<void> {
   console.log("=== Process groups across three processes, over Redis ===\n");
-  const own = process.env.REDIS_URL ? null : await startRedis();
-  const redis = process.env.REDIS_URL ?? own!.url;
-  console.log(`Redis: ${redis}${own ? " (a redis-server started for this example)" : ""}\n`);
+  const own = await exampleRedis();
+  const redis = own.url;
+  console.log(`Redis: ${redis}${own.isOwn ? " (a redis-server started for this example)" : ""}\n`);
   const deliveries: Delivered[] = [];
   const nodes: Node[] = [];
   const problems: string[] = [];
@@ -241,7 +191,7 @@ async function coordinate(): Promise<void> {
           : new Promise((r) => node.child.once("exit", r)),
       ),
     );
-    own?.stop();
+    own.stop();
   }
   if (problems.length > 0) {
     console.error("Example FAILED:");

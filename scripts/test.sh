@@ -20,21 +20,25 @@ fi
 # too; the raw data stays in coverage/tmp for `npm run coverage -- report -r html`.
 npm run -s coverage -- "${floors[@]}" node --test --test-concurrency=2 "${tests[@]}"
 
-echo "› example"
-node dist/examples/process-groups-pubsub.js > /dev/null
-echo "example ok"
+echo "› examples, embedded (each checks its own outcome and exits non-zero when it is wrong)"
+for example in process-groups-pubsub notifications worker-pool; do
+  node "dist/examples/${example}.js" > /dev/null
+  echo "  ${example} ok"
+done
 
 echo "› benchmarks, quick (no timing is asserted)"
 node --expose-gc dist/bench/main.js --quick > /dev/null
 echo "benchmarks ok"
 
-echo "› cluster example"
+echo "› examples over Redis"
 if [ -n "${REDIS_URL:-}" ] || command -v redis-server > /dev/null; then
-  node dist/examples/cluster.js > /dev/null
-  echo "cluster example ok"
+  for example in cluster config-updates chat service-discovery; do
+    node "dist/examples/${example}.js" > /dev/null
+    echo "  ${example} ok"
+  done
 elif [ "${CI:-}" = "true" ]; then
-  echo "redis-server is not installed, and CI requires it for the cluster example" >&2
+  echo "redis-server is not installed, and CI requires it for the examples over Redis" >&2
   exit 1
 else
-  echo "!!! redis-server is not installed: SKIPPING the cluster example (apt-get install redis-server)" >&2
+  echo "!!! redis-server is not installed: SKIPPING the examples over Redis (apt-get install redis-server)" >&2
 fi
