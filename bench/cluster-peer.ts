@@ -13,6 +13,7 @@ import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import MQEmitterRedis from "mqemitter-redis";
 import { ActorSystem } from "../src/index.js";
+import type { ChildMessage } from "./child.js";
 
 export type PeerKind = "chorus" | "ioredis" | "ioredis-pipelined" | "mqemitter-redis";
 
@@ -35,11 +36,6 @@ export type PeerRequest =
   /** CPU time this process has used so far, user + system, in µs. */
   | { readonly id: number; readonly op: "cpu" }
   | { readonly id: number; readonly op: "close" };
-
-export type PeerMessage =
-  | { readonly type: "ready" }
-  | { readonly type: "reply"; readonly id: number; readonly result: unknown }
-  | { readonly type: "failed"; readonly id: number | null; readonly error: string };
 
 /** What a subscriber side does per message at its last subscriber. */
 interface Sink {
@@ -197,7 +193,7 @@ async function main(): Promise<void> {
         ? await mqemitter()
         : await ioredis(config.kind === "ioredis-pipelined");
   const reply = (id: number, result: unknown) =>
-    process.send?.({ type: "reply", id, result } satisfies PeerMessage);
+    process.send?.({ type: "reply", id, result } satisfies ChildMessage);
   process.on("message", (raw) => {
     const request = raw as PeerRequest;
     const work = async (): Promise<unknown> => {
@@ -236,14 +232,14 @@ async function main(): Promise<void> {
         if (request.op === "close") process.disconnect();
       },
       (error: unknown) =>
-        process.send?.({ type: "failed", id: request.id, error: String(error) } satisfies PeerMessage),
+        process.send?.({ type: "failed", id: request.id, error: String(error) } satisfies ChildMessage),
     );
   });
   process.on("disconnect", () => process.exit(0));
-  process.send?.({ type: "ready" } satisfies PeerMessage);
+  process.send?.({ type: "ready" } satisfies ChildMessage);
 }
 
 main().catch((error: unknown) => {
-  process.send?.({ type: "failed", id: null, error: String(error) } satisfies PeerMessage);
+  process.send?.({ type: "failed", id: null, error: String(error) } satisfies ChildMessage);
   process.exit(1);
 });

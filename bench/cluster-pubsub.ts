@@ -13,14 +13,13 @@
  * of its own (or REDIS_URL). Run alone: `node dist/bench/cluster-pubsub.js [--quick]`.
  * No timing is asserted; a run fails only when messages did not arrive.
  */
-import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { RedisServer, redisSkipReason } from "../test/support/redis-server.js";
-import type { PeerConfig, PeerKind, PeerMessage, PeerRequest } from "./cluster-peer.js";
+import { BenchChild } from "./child.js";
+import type { PeerConfig, PeerKind, PeerRequest } from "./cluster-peer.js";
 import { type BenchOptions, type CaseResult, CHORUS, type Contender, runCase, summarise } from "./harness.js";
 
 const PEER = fileURLToPath(new URL("./cluster-peer.js", import.meta.url));
-const PROFILE_DIR = process.env.CLUSTER_BENCH_PROFILE;
 const MEMBERS = 1_000;
 const PAYLOAD_BYTES = 100;
 const RATE_PER_SECOND = 10_000;
@@ -35,75 +34,9 @@ const KINDS = ALL_KINDS.filter(
   ({ kind }) => process.env.CLUSTER_BENCH_KINDS?.split(",").includes(kind) ?? true,
 );
 
-type Body<T> = T extends unknown ? Omit<T, "id"> : never;
-
-class Peer {
-  readonly #child: ChildProcess;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  readonly ready: Promise<void>;
-  #next = 1;
-
-  constructor(config: PeerConfig) {
-    this.#child = fork(PEER, [], {
-      env: { ...process.env, CHORUS_BENCH_PEER: JSON.stringify(config) },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-      // CLUSTER_BENCH_PROFILE=<dir> writes a CPU profile of every peer process there.
-      execArgv: PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`],
-    });
-    this.ready = new Promise((resolve, reject) => {
-      this.#child.once("exit", (code) => {
-        const error = new Error(`${config.kind} ${config.role} exited (${code})`);
-        reject(error);
-        for (const pending of this.#pending.values()) pending.reject(error);
-        this.#pending.clear();
-      });
-      this.#child.on("message", (raw) => {
-        const message = raw as PeerMessage;
-        if (message.type === "ready") return resolve();
-        const id = message.id;
-        if (id === null) {
-          return reject(
-            new Error(`${config.kind} ${config.role}: ${message.type === "failed" ? message.error : ""}`),
-          );
-        }
-        const pending = this.#pending.get(id);
-        this.#pending.delete(id);
-        if (message.type === "reply") pending?.resolve(message.result);
-        else pending?.reject(new Error(`${config.kind} ${config.role}: ${message.error}`));
-      });
-    });
-  }
-
-  ask<T>(request: Body<PeerRequest>, timeoutMs = 60_000): Promise<T> {
-    const id = this.#next++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no answer to ${request.op} in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      this.#pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolve(value as T);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.#child.send({ id, ...request });
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.#child.once("exit", resolve));
-    await this.ask({ op: "close" }, 5_000).catch(() => this.#child.kill("SIGKILL"));
-    const timer = setTimeout(() => this.#child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
+type Peer = BenchChild<PeerRequest>;
+const peer = (config: PeerConfig): Peer =>
+  new BenchChild(PEER, "CHORUS_BENCH_PEER", config, `${config.kind} ${config.role}`);
 
 interface Pair {
   readonly kind: PeerKind;
@@ -121,14 +54,14 @@ async function pair(kind: PeerKind, redis: string): Promise<Pair> {
     members: MEMBERS,
     payloadBytes: PAYLOAD_BYTES,
   };
-  const subscriber = new Peer({ ...base, role: "subscriber" });
+  const subscriber = peer({ ...base, role: "subscriber" });
   try {
     await subscriber.ready;
   } catch (error) {
     await subscriber.close();
     throw error;
   }
-  const publisher = new Peer({ ...base, role: "publisher" });
+  const publisher = peer({ ...base, role: "publisher" });
   try {
     await publisher.ready;
   } catch (error) {

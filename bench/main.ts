@@ -14,6 +14,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { ask } from "./ask.js";
 import { chart } from "./chart.js";
 import { churn } from "./churn.js";
 import { clusterPubSub } from "./cluster-pubsub.js";
@@ -41,6 +42,7 @@ const scenarios: Record<string, () => Promise<CaseResult[]>> = {
   "slow-member": () => slowMember(options),
   cluster: () => clusterPubSub(options),
   server: () => serverLoad(options),
+  ask: () => ask(options),
 };
 
 const unknown = only.filter((name) => !(name in scenarios));
