@@ -18,6 +18,7 @@ interface MemberInfo {
   readonly joinCount: number;
   readonly topics: readonly string[];
   readonly isLocal: boolean;
+  readonly meta?: unknown;
 }
 interface Point {
   readonly t: number;
@@ -164,6 +165,8 @@ async function loadMembers(): Promise<void> {
     cell(row, m.isLocal ? `${m.nodeId} (this node)` : m.nodeId, m.isLocal ? "local" : "");
     cell(row, String(m.joinCount), "wide");
     cell(row, m.topics.length === 0 ? "everything" : m.topics.join(", "));
+    const meta = m.meta === undefined ? "" : JSON.stringify(m.meta);
+    cell(row, meta.length > 80 ? `${meta.slice(0, 79)}…` : meta, "wide");
   }
   const last = Math.min(page.offset + PAGE, page.total);
   $("page").textContent = page.total === 0 ? "no members" : `${page.offset + 1}–${last} of ${page.total}`;

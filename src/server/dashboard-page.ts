@@ -93,7 +93,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       <table><thead><tr><th scope="col">When</th><th scope="col">Topic</th><th scope="col" class="wide">Bytes</th><th scope="col">Recipients</th><th scope="col">Payload</th></tr></thead><tbody id="recent"></tbody></table>
       <h3>Members <span id="member-count" class="muted"></span></h3>
       <p id="per-node" class="muted"></p>
-      <table><thead><tr><th scope="col">Actor</th><th scope="col">Node</th><th scope="col" class="wide">Joins</th><th scope="col">Topics</th></tr></thead><tbody id="members"></tbody></table>
+      <table><thead><tr><th scope="col">Actor</th><th scope="col">Node</th><th scope="col" class="wide">Joins</th><th scope="col">Topics</th><th scope="col" class="wide">Meta</th></tr></thead><tbody id="members"></tbody></table>
       <div class="row"><button id="prev" type="button">Previous</button><span id="page" class="muted"></span><button id="next" type="button">Next</button></div>
     </div>
   </section>

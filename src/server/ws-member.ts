@@ -1,7 +1,7 @@
 /**
  * A WebSocket client as a member: while the socket is open it is an actor of its
- * scope on this node. It sends frames `{ type: "join" | "leave" | "publish", … }` (an
- * optional `id` comes back on the answer) and receives every message of its groups as
+ * scope on this node. It sends frames `{ type: "join" | "leave" | "publish", … }` (a
+ * join may carry presence `meta`; an optional `id` comes back on the answer) and receives every message of its groups as
  * `{ type: "message", group, topic, payload, from, seq }`. Closing the socket stops the
  * actor, which leaves every group.
  *
@@ -14,7 +14,7 @@
  *   closed with 1008 (policy violation).
  */
 import type { WebSocket } from "ws";
-import type { ActorRef, ActorSystem, ProcessGroups } from "../index.js";
+import type { ActorRef, ActorSystem, Json, ProcessGroups } from "../index.js";
 import { isEnvelope, Sequencer } from "./envelope.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { QuotaGuard } from "./quotas.js";
@@ -37,7 +37,7 @@ export interface MemberContext {
 }
 
 type Frame =
-  | { type: "join"; group: string; topics?: string[]; id?: unknown }
+  | { type: "join"; group: string; topics?: string[]; meta?: Json; id?: unknown }
   | { type: "leave"; group: string; id?: unknown }
   | { type: "publish"; group: string; payload: unknown; topic?: string; id?: unknown };
 
@@ -113,11 +113,10 @@ export function serveMember(socket: WebSocket, context: MemberContext): void {
     const id = frame.id === undefined ? {} : { id: frame.id };
     try {
       if (frame.type === "join") {
-        await groups.joinGroup(
-          frame.group,
-          actor,
-          frame.topics === undefined ? undefined : { topics: frame.topics },
-        );
+        await groups.joinGroup(frame.group, actor, {
+          ...(frame.topics !== undefined && { topics: frame.topics }),
+          ...(frame.meta !== undefined && { meta: frame.meta }),
+        });
         metrics.joins.inc({ tenant });
         send({ type: "ack", ...id });
       } else if (frame.type === "leave") {

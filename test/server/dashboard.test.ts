@@ -79,10 +79,11 @@ describe("the dashboard", { skip }, () => {
     await page.getByRole("button", { name: "Show group orders" }).waitFor({ timeout: 2_000 });
     await page.getByRole("button", { name: "Show group orders" }).click();
     const alice = await member(server.url, path, { actorId: "alice" }, ACME);
-    await alice.request({ type: "join", group: "orders", topics: ["order.*"] });
+    await alice.request({ type: "join", group: "orders", topics: ["order.*"], meta: { device: "laptop" } });
     // A join made by any client appears within a second, without a reload.
     await page.locator("#members").getByText("alice").waitFor({ timeout: 1_000 });
     await page.locator("#members").getByText("order.*").waitFor();
+    await page.locator("#members").getByText('{"device":"laptop"}').waitFor(); // its presence meta
     await api(server.url, "POST", `${path}/groups/orders/publish`, {
       token: ACME,
       body: { payload: { id: 7 }, topic: "order.created" },

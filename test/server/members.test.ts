@@ -29,7 +29,19 @@ describe("WebSocket members", () => {
     const alice = await member(server.url, path, { actorId: "alice" });
     const bob = await member(server.url, path, { actorId: "bob" });
     assert.equal((await alice.request({ type: "join", group: "g" })).type, "ack");
-    assert.equal((await bob.request({ type: "join", group: "g", topics: ["news.*"] })).type, "ack");
+    assert.equal(
+      (await bob.request({ type: "join", group: "g", topics: ["news.*"], meta: { client: "cli/1.0" } })).type,
+      "ack",
+    );
+    const details = await api(server.url, "GET", `${path}/groups/g/members/details`);
+    assert.deepEqual(
+      details.body.members.map((m: { actorId: string; meta?: unknown }) => [m.actorId, m.meta]),
+      [
+        ["alice", undefined],
+        ["bob", { client: "cli/1.0" }],
+      ],
+      "a join's presence meta is seen with the member",
+    );
     assert.deepEqual((await api(server.url, "GET", `${path}/groups/g/members`)).body.members.sort(), [
       "alice",
       "bob",
