@@ -64,10 +64,11 @@ describe("asks to a node that dies", { skip }, () => {
         `after the kill, the ask rejected in ${askEndedMs} ms and the askGroup resolved in ${gatherEndedMs} ms ` +
           `(nodeTimeoutMs ${nodeTimeoutMs}, heartbeatIntervalMs ${heartbeatIntervalMs}, ask timeout ${ASK_TIMEOUT_MS})`,
       );
-      // Declared dead after the timeout, seen at the asker's next heartbeat: far from the ask's own timeout.
+      // Never before the node can have been declared dead; and by the death, not by the
+      // asks' own timeout (how soon is the diagnostic above: a timing, not a contract).
       for (const ms of [askEndedMs, gatherEndedMs]) {
         assert.ok(ms >= nodeTimeoutMs - heartbeatIntervalMs, `ended after only ${ms} ms`);
-        assert.ok(ms < nodeTimeoutMs + 2 * heartbeatIntervalMs + 3_000, `ended only after ${ms} ms`);
+        assert.ok(ms < ASK_TIMEOUT_MS / 2, `ended only after ${ms} ms, as if by its timeout`);
       }
       // The dead node's member is gone from the view: dispatch reaches the live one only.
       c.forgetNode("n2");

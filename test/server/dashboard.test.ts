@@ -30,6 +30,9 @@ const skip = browserSkipReason();
 const ACME = "acme-dashboard-token-000";
 const GLOBEX = "globex-dashboard-token-000";
 
+/** How long the page may take to show a change (it never reloads by itself). */
+const LIVE_MS = 10_000;
+
 describe("the dashboard", { skip }, () => {
   let server: TestServer;
   let browser: Browser;
@@ -62,7 +65,9 @@ describe("the dashboard", { skip }, () => {
     return page;
   }
 
-  it("shows groups, members and traffic as they change, and deletes a group", async () => {
+  // The page never reloads by itself, so anything that appears came live. The deadlines
+  // are generous (a shared machine can be slow); how fast a join appeared is reported.
+  it("shows groups, members and traffic as they change, and deletes a group", async (t) => {
     const page = await open(ACME);
     await page.getByLabel("Namespace", { exact: true }).fill("live");
     await page.getByLabel("Namespace", { exact: true }).dispatchEvent("change");
@@ -76,23 +81,27 @@ describe("the dashboard", { skip }, () => {
       ).status,
       201,
     );
-    await page.getByRole("button", { name: "Show group orders" }).waitFor({ timeout: 2_000 });
+    await page.getByRole("button", { name: "Show group orders" }).waitFor({ timeout: LIVE_MS });
     await page.getByRole("button", { name: "Show group orders" }).click();
     const alice = await member(server.url, path, { actorId: "alice" }, ACME);
     await alice.request({ type: "join", group: "orders", topics: ["order.*"], meta: { device: "laptop" } });
-    // A join made by any client appears within a second, without a reload.
-    await page.locator("#members").getByText("alice").waitFor({ timeout: 1_000 });
+    // A join made by any client appears without a reload.
+    const joinedAt = performance.now();
+    await page.locator("#members").getByText("alice").waitFor({ timeout: LIVE_MS });
+    t.diagnostic(
+      `a WebSocket member's join appeared on the page ${Math.round(performance.now() - joinedAt)} ms after its ack`,
+    );
     await page.locator("#members").getByText("order.*").waitFor();
     await page.locator("#members").getByText('{"device":"laptop"}').waitFor(); // its presence meta
     await api(server.url, "POST", `${path}/groups/orders/publish`, {
       token: ACME,
       body: { payload: { id: 7 }, topic: "order.created" },
     });
-    await page.locator("#recent").getByText("order.created").waitFor({ timeout: 2_000 });
+    await page.locator("#recent").getByText("order.created").waitFor({ timeout: LIVE_MS });
     await page
       .locator("#totals")
       .getByText(/^[1-9]\d* publishes, [1-9]\d* deliveries/)
-      .waitFor({ timeout: 2_000 });
+      .waitFor({ timeout: LIVE_MS });
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
     // A test message from the page reaches the member.
     await page.getByLabel("Topic", { exact: true }).fill("order.paid");
@@ -101,7 +110,7 @@ describe("the dashboard", { skip }, () => {
     await page.getByRole("button", { name: "Delete group" }).click();
     await page
       .getByRole("button", { name: "Show group orders" })
-      .waitFor({ state: "detached", timeout: 2_000 });
+      .waitFor({ state: "detached", timeout: LIVE_MS });
     assert.equal((await api(server.url, "GET", `${path}/groups/orders`, { token: ACME })).status, 404);
     await alice.close();
     await page.close();
