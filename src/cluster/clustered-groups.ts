@@ -18,6 +18,7 @@ import type { MemberRef } from "../actors/member-ref.js";
 import { JoinNotVisibleError, ProcessGroupError, SystemStoppedError } from "../errors.js";
 import { signalOf } from "../groups/arguments.js";
 import type { HandleHost } from "../groups/embedded-groups.js";
+import { type MembershipChange, membershipOf } from "../groups/membership-change.js";
 import type {
   ActorLike,
   AskGroupOptions,
@@ -35,7 +36,7 @@ import type {
 } from "../groups/process-groups.js";
 import type { PublishResult } from "../groups/publish-result.js";
 import * as requests from "../groups/requests.js";
-import type { MembershipChange, ScopeGroups } from "../groups/scope-groups.js";
+import type { ScopeGroups } from "../groups/scope-groups.js";
 import { type TypedGroup, typedGroup } from "../groups/typed-group.js";
 import { type MembershipEvent, type WatchOptions, whenOpened } from "../groups/watch.js";
 import type { ActorId, GroupName, Json, Scope } from "../names.js";
@@ -227,7 +228,7 @@ export class ClusteredGroups implements ProcessGroups {
   }
 
   #stateMembership({ group, cell }: MembershipChange, visible = false): Promise<void> {
-    const { count, topics, meta } = this.#core.membershipOf(group, cell);
+    const { count, topics, meta } = membershipOf(group, cell);
     return this.#store.writeMembership(
       this.scope,
       { group: group.name, actorId: cell.id, nodeId: this.#core.nodeId, count, topics, meta },

@@ -8,10 +8,9 @@
  * other nodes did arrives through remote-changes.ts. Isolation is structural: a core
  * holds only its own scope's index, and an actor of another scope is refused.
  */
-import type { ActorCell } from "../actors/actor-cell.js";
 import { ActorRef, CELL } from "../actors/actor-ref.js";
 import type { Dispatcher } from "../actors/dispatcher.js";
-import { type Courier, MemberRef } from "../actors/member-ref.js";
+import type { Courier, MemberRef } from "../actors/member-ref.js";
 import type { ActorRuntime } from "../actors/runtime.js";
 import {
   ActorNotFoundError,
@@ -24,7 +23,6 @@ import {
   type ActorId,
   encodeMeta,
   type GroupName,
-  type Json,
   type NodeId,
   parseSubscriptions,
   type Scope,
@@ -38,7 +36,9 @@ import { actorIdOf, checkOptions, excludedIds, localActor } from "./arguments.js
 import { type Audience, without } from "./audience.js";
 import type { Group } from "./group.js";
 import { type GroupPage, listPage } from "./listing.js";
+import { describeGroup, describeMembers, memberRef } from "./member-views.js";
 import type { Member } from "./members.js";
+import { type MembershipChange, membershipOf, undoChange } from "./membership-change.js";
 import type {
   ActorLike,
   AddressOptions,
@@ -50,7 +50,7 @@ import type {
   PublishOptions,
 } from "./process-groups.js";
 import { PublishResult } from "./publish-result.js";
-import { metaField, ScopeIndex } from "./scope-index.js";
+import { ScopeIndex } from "./scope-index.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
 
 /** What a core needs from the node that made it. */
@@ -68,22 +68,6 @@ export interface GroupRecord {
   readonly name: GroupName;
   readonly labels: Readonly<Record<string, string>>;
   readonly createdAtMs: number;
-}
-
-/** A local actor's membership of a group as it stands: count 0 when it is none; meta as JSON text. */
-export interface Membership {
-  readonly count: number;
-  readonly topics: readonly string[];
-  readonly meta: string;
-}
-
-/** A local actor's membership of a group before and after one change, to undo it. */
-export interface MembershipChange {
-  readonly group: Group;
-  readonly cell: ActorCell;
-  readonly kind: "join" | "leave" | "meta";
-  readonly before: Membership;
-  readonly after: Membership;
 }
 
 /** A publish that passed validation: who it reaches, not yet delivered. */
@@ -165,9 +149,9 @@ export class ScopeGroups {
   /** `join`, also saying what the membership was before and after, so it can be undone. */
   joinTracked(name: unknown, actor: ActorLike, options: JoinOptions | undefined): MembershipChange {
     const { group, cell, topics, meta } = this.#checkJoin(name, actor, options);
-    const before = this.membershipOf(group, cell);
+    const before = membershipOf(group, cell);
     this.index.join(group, cell, this.#host.nodeId, topics, meta);
-    return { group, cell, kind: "join", before, after: this.membershipOf(group, cell) };
+    return { group, cell, kind: "join", before, after: membershipOf(group, cell) };
   }
 
   /**
@@ -181,9 +165,9 @@ export class ScopeGroups {
       meta === null ? "" : encodeMeta(meta, `actor '${actorId}' in group '${String(name)}'`, this.scope);
     const group = found ?? this.group(name);
     const cell = this.#memberToLeave(group, actor, actorId).cell!;
-    const before = this.membershipOf(group, cell);
+    const before = membershipOf(group, cell);
     this.index.setMeta(group, cell.id, this.#host.nodeId, text);
-    return { group, cell, kind: "meta", before, after: this.membershipOf(group, cell) };
+    return { group, cell, kind: "meta", before, after: membershipOf(group, cell) };
   }
 
   #checkJoin(name: unknown, actor: ActorLike, options: JoinOptions | undefined) {
@@ -224,9 +208,9 @@ export class ScopeGroups {
     const group = found ?? this.group(name);
     const member = this.#memberToLeave(group, actor, actorId);
     const cell = member.cell!;
-    const before = this.membershipOf(group, cell);
+    const before = membershipOf(group, cell);
     this.index.leaveMember(group, member);
-    return { group, cell, kind: "leave", before, after: this.membershipOf(group, cell) };
+    return { group, cell, kind: "leave", before, after: membershipOf(group, cell) };
   }
 
   // The local member `actor` names in `group`, or the error that says why it cannot leave.
@@ -246,30 +230,10 @@ export class ScopeGroups {
     return member;
   }
 
-  /** A local actor's membership of a group as it stands: count 0 when it is none. */
-  membershipOf(group: Group, cell: ActorCell): Membership {
-    const member = group.members.get(cell.id);
-    if (member?.cell !== cell) return NOT_A_MEMBER;
-    return { count: member.count, topics: member.topics, meta: group.metaOf(cell.id) };
-  }
-
-  /**
-   * Undoes one change its caller could not complete: the membership is put back as it
-   * was, unless it changed again since — then only the change's own part is undone
-   * (the count of a join or leave; a meta update, not at all).
-   */
+  /** Undoes one change its caller could not complete (membership-change.ts says how). */
   undo(change: MembershipChange): void {
-    const { group, cell, kind, before, after } = change;
-    if (this.index.get(group.name) !== group || !this.#host.runtime.hosts(cell)) return;
-    const now = this.membershipOf(group, cell);
-    if (now.count === after.count && sameList(now.topics, after.topics) && now.meta === after.meta) {
-      this.index.restoreLocal(group, cell, before.count, before.topics, before.meta);
-    } else if (kind === "join") {
-      if (now.count > 0) this.index.restoreLocal(group, cell, now.count - 1, now.topics, now.meta);
-    } else if (kind === "leave") {
-      const restored = now.count > 0 ? now : before;
-      this.index.restoreLocal(group, cell, now.count + 1, restored.topics, restored.meta);
-    }
+    if (this.index.get(change.group.name) !== change.group || !this.#host.runtime.hosts(change.cell)) return;
+    undoChange(this.index, change);
   }
 
   /** Validates a publish and finds its audience; nothing is delivered yet. */
@@ -323,19 +287,7 @@ export class ScopeGroups {
 
   /** Every member with where it lives, its join count and its topics, in join order. */
   describeMembers(name: unknown): MemberInfo[] {
-    const group = this.group(name);
-    const out: MemberInfo[] = [];
-    for (const member of group.members.values()) {
-      out.push({
-        actorId: member.actorId,
-        nodeId: member.nodeId,
-        joinCount: member.count,
-        topics: member.topics,
-        isLocal: member.cell !== null,
-        ...metaField(group.metaOf(member.actorId)),
-      });
-    }
-    return out;
+    return describeMembers(this.group(name));
   }
 
   /** Every member as a reference, in join order. */
@@ -347,14 +299,7 @@ export class ScopeGroups {
   }
 
   #ref(group: Group, member: Member): MemberRef {
-    const meta = group.metaOf(member.actorId);
-    return new MemberRef(
-      this.scope,
-      member.actorId,
-      member.nodeId,
-      this.#host.courier,
-      meta === "" ? undefined : (JSON.parse(meta) as Json),
-    );
+    return memberRef(this.scope, this.#host.courier, group, member);
   }
 
   /** The members hosted by this node. */
@@ -375,19 +320,6 @@ export class ScopeGroups {
   }
 
   describe(group: Group): ProcessGroup {
-    return Object.freeze({
-      name: group.name,
-      tenantId: this.scope.tenantId,
-      namespace: this.scope.namespace,
-      labels: group.labels,
-      createdAt: new Date(group.createdAtMs),
-      memberCount: group.size,
-    });
+    return describeGroup(this.scope, group);
   }
-}
-
-const NOT_A_MEMBER: Membership = Object.freeze({ count: 0, topics: Object.freeze([]), meta: "" });
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
