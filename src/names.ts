@@ -124,39 +124,12 @@ function parseTopic(value: unknown, kind: "publish" | "subscription"): string[] 
 }
 
 /**
- * A published topic split into segments. A valid topic — the common case — is checked
- * in one pass over its characters; anything else goes to parseTopic for the exact error.
+ * Throws the InvalidTopicError that says what is wrong with a topic a publish may not
+ * carry; groups/topic-path.ts reads valid ones.
  */
-export function splitPublishedTopic(topic: unknown): string[] {
-  if (typeof topic === "string" && topic.length > 0 && topic.length <= MAX_TOPIC_LENGTH) {
-    const segments: string[] = [];
-    let start = 0;
-    let i = 0;
-    for (; i < topic.length; i++) {
-      const c = topic.charCodeAt(i);
-      if (c === 46 /* . */) {
-        if (i === start || segments.length === MAX_TOPIC_SEGMENTS) break;
-        segments.push(topic.slice(start, i));
-        start = i + 1;
-      } else if (!isSegmentChar(c)) break;
-    }
-    if (i === topic.length && start < i && segments.length < MAX_TOPIC_SEGMENTS) {
-      segments.push(topic.slice(start));
-      return segments;
-    }
-  }
-  return parseTopic(topic, "publish");
-}
-
-// [A-Za-z0-9_-], what TOPIC_SEGMENT allows in a published topic.
-function isSegmentChar(c: number): boolean {
-  return (
-    (c >= 97 && c <= 122) ||
-    (c >= 65 && c <= 90) ||
-    (c >= 48 && c <= 57) ||
-    c === 95 /* _ */ ||
-    c === 45 /* - */
-  );
+export function rejectPublishedTopic(topic: unknown): never {
+  parseTopic(topic, "publish");
+  throw new InvalidTopicError(topic, "is not a valid published topic");
 }
 
 /** JSON data: what presence metadata is made of. */

@@ -8,12 +8,15 @@
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { Slots } from "../actors/dispatcher.js";
 import type { ActorId, NodeId } from "../names.js";
-import type { Member } from "./members.js";
+import type { FilteredMember, Member } from "./members.js";
+import type { Leaf, Matches } from "./topic-trie.js";
 
 /** Who a publish reaches, split the way delivery needs it. Immutable once built. */
 export interface Audience {
   /** Mailboxes on this node. */
   readonly cells: readonly ActorCell[];
+  /** How many: `cells.length`, which an audience may know before it builds `cells`. */
+  readonly localCount: number;
   /** The same actors as `cells`, in the same order, as the dispatcher's table slots. */
   readonly slots: Slots;
   /** Every member's id, local and remote. */
@@ -41,7 +44,14 @@ export function buildAudience(members: Iterable<Member>): Audience {
       remoteCount++;
     }
   }
-  return { cells, slots: slotsOf(cells), ids, remote: remote ?? NO_REMOTE, remoteCount };
+  return {
+    cells,
+    localCount: cells.length,
+    slots: slotsOf(cells),
+    ids,
+    remote: remote ?? NO_REMOTE,
+    remoteCount,
+  };
 }
 
 /** The table slots of `cells`, in order. */
@@ -59,6 +69,7 @@ function slotsOf(cells: readonly ActorCell[]): Slots {
 // are kept only when some are remote.
 export class MatchedAudience implements Audience {
   readonly cells: readonly ActorCell[];
+  readonly localCount: number;
   readonly slots: Slots;
   readonly remoteCount: number;
   #ids: readonly ActorId[] | null = null;
@@ -86,6 +97,7 @@ export class MatchedAudience implements Audience {
     }
     const remoteCount = base.remoteCount + matched.length - local;
     this.cells = cells;
+    this.localCount = cells.length;
     this.slots = slots;
     this.remoteCount = remoteCount;
     this.#matched = remoteCount === 0 ? null : matched.slice();
@@ -126,6 +138,93 @@ export class MatchedAudience implements Audience {
 }
 
 /**
+ * The audience of one topic publish in a group where no member has two patterns, so no
+ * member is in two leaves: the unfiltered members plus the leaves the trie found, taken
+ * whole. Only the slots are built at once, from the leaves' own slot arrays, without
+ * reading a member; cells, ids and the per-node counts wait until someone reads them.
+ */
+export class LeafAudience implements Audience {
+  readonly slots: Slots;
+  readonly localCount: number;
+  readonly remoteCount: number;
+  readonly #base: Audience;
+  readonly #singles: readonly FilteredMember[];
+  readonly #leaves: readonly Leaf<FilteredMember>[];
+  #cells: readonly ActorCell[] | null = null;
+  #ids: readonly ActorId[] | null = null;
+  #remote: ReadonlyMap<NodeId, number> | null = null;
+
+  constructor(base: Audience, matches: Matches<FilteredMember>) {
+    const { singles, singleCount, leaves, leafCount } = matches;
+    const baseSlots = base.slots;
+    let singlesHere = 0;
+    for (let i = 0; i < singleCount; i++) if (singles[i]!.cell !== null) singlesHere++;
+    let remoteCount = base.remoteCount + singleCount - singlesHere;
+    let local = baseSlots.length + singlesHere;
+    for (let i = 0; i < leafCount; i++) {
+      local += leaves[i]!.slots.length;
+      remoteCount += leaves[i]!.remote;
+    }
+    // Sized once: the slots are copied, never pushed past a reallocation.
+    const slots: number[] = new Array(local);
+    let n = 0;
+    for (; n < baseSlots.length; n++) slots[n] = baseSlots[n]!;
+    for (let i = 0; i < singleCount; i++) {
+      const cell = singles[i]!.cell;
+      if (cell !== null) slots[n++] = cell.slot;
+    }
+    for (let i = 0; i < leafCount; i++) {
+      const own = leaves[i]!.slots;
+      for (let k = 0; k < own.length; k++) slots[n++] = own[k]!;
+    }
+    this.slots = slots;
+    this.localCount = local;
+    this.remoteCount = remoteCount;
+    this.#base = base;
+    this.#singles = singles.slice(0, singleCount) as FilteredMember[];
+    this.#leaves = leaves.slice(0, leafCount) as Leaf<FilteredMember>[];
+  }
+
+  // Every matched member, in the order of the slots: singles, then leaf by leaf.
+  #forEachMatched(visit: (member: FilteredMember) => void): void {
+    for (const member of this.#singles) visit(member);
+    for (const leaf of this.#leaves) for (const member of leaf.values) visit(member);
+  }
+
+  get cells(): readonly ActorCell[] {
+    if (this.#cells === null) {
+      const cells = this.#base.cells.slice();
+      this.#forEachMatched((member) => {
+        if (member.cell !== null) cells.push(member.cell);
+      });
+      this.#cells = cells;
+    }
+    return this.#cells;
+  }
+
+  get ids(): readonly ActorId[] {
+    if (this.#ids === null) {
+      const ids = this.#base.ids.slice();
+      this.#forEachMatched((member) => ids.push(member.actorId));
+      this.#ids = ids;
+    }
+    return this.#ids;
+  }
+
+  get remote(): ReadonlyMap<NodeId, number> {
+    if (this.#remote === null) {
+      if (this.remoteCount === this.#base.remoteCount) return (this.#remote = this.#base.remote);
+      const remote = new Map(this.#base.remote);
+      this.#forEachMatched((member) => {
+        if (member.cell === null) remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
+      });
+      this.#remote = remote;
+    }
+    return this.#remote;
+  }
+}
+
+/**
  * `audience` less the actors in `excluded` (ids; members of the group `members`): its
  * cells, slots and ids filtered, and each excluded remote member taken off its node's count.
  */
@@ -148,6 +247,7 @@ export function without(
   const cells = audience.cells.filter((cell) => !excluded.has(cell.id));
   return {
     cells,
+    localCount: cells.length,
     slots: slotsOf(cells),
     ids: audience.ids.filter((id) => !excluded.has(id)),
     remote,

@@ -17,29 +17,26 @@
  */
 import type { ActorCell } from "../actors/actor-cell.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
-import { type Audience, buildAudience, MatchedAudience } from "./audience.js";
-import {
-  EVERYTHING,
-  type FilteredLocalMember,
-  LocalMember,
-  type Member,
-  newMember,
-  type RemoteMember,
-  SoleJoin,
-} from "./members.js";
+import { type Audience, buildAudience, LeafAudience, MatchedAudience } from "./audience.js";
+import { EVERYTHING, type FilteredMember, LocalMember, type Member, newMember, SoleJoin } from "./members.js";
 import { TopicCache } from "./topic-cache.js";
-import { TopicTrie } from "./topic-trie.js";
+import type { TopicPath } from "./topic-path.js";
+import { distinct, Matches, TopicTrie } from "./topic-trie.js";
 
 export type { Audience, Member };
 
 // Where the trie collects the members of one topic publish; emptied after each.
-const SCRATCH: (FilteredLocalMember | RemoteMember)[] = [];
+const MATCHES = new Matches<FilteredMember>();
+const DISTINCT: FilteredMember[] = [];
 
 export class Group {
   // actor id → membership: join, leave and look-up in O(1).
   readonly members = new Map<ActorId, Member>();
   // Patterns of members that joined with topics: publish with a topic in O(matching).
-  readonly #trie = new TopicTrie<FilteredLocalMember | RemoteMember>();
+  readonly #trie = new TopicTrie<FilteredMember>();
+  // Members with more than one pattern: while there are none, no member is in two
+  // leaves, and a match needs no per-member de-duplication.
+  #overlapping = 0;
   // Members with no topic filter, which a topic publish reaches whatever the topic.
   // Kept only while the trie holds something; without filtered members a topic
   // publish reaches everyone and needs no such set.
@@ -160,27 +157,36 @@ export class Group {
   }
 
   /**
-   * The audience of a publish with `topic` (already split): members without a filter
-   * plus those with a matching pattern, each once. Given the topic as published, it is
-   * remembered for `published` until the next change.
+   * The audience of a publish with the topic `path` was read from: members without a
+   * filter plus those with a matching pattern, each once. It is remembered for
+   * `published` until the next change.
    */
-  matching(segments: readonly string[], topic?: string): Audience {
+  matching(path: TopicPath): Audience {
+    const topic = path.topic;
     if (this.#trie.size === 0) {
       const everyone = this.everyone();
-      if (topic !== undefined) this.#remember(topic, everyone, false);
+      this.#remember(topic, everyone, false);
       return everyone;
     }
     const unfiltered = (this.#unfilteredAudience ??= buildAudience(this.#unfiltered!.values()));
-    // The trie fills a scratch array reused by every publish; MatchedAudience copies
-    // out what it keeps before returning, so nothing holds the scratch afterwards.
-    const matched = SCRATCH;
+    // The trie fills scratch arrays reused by every publish; the audience copies out
+    // what it keeps before returning, so nothing holds the scratch afterwards.
+    const matches = MATCHES;
     let audience: Audience = unfiltered;
     try {
-      if (this.#trie.collect(segments, matched) > 0) audience = new MatchedAudience(unfiltered, matched);
+      this.#trie.collect(path, matches);
+      if (!matches.isEmpty) {
+        if (this.#overlapping === 0) audience = new LeafAudience(unfiltered, matches);
+        else {
+          distinct(matches, DISTINCT);
+          audience = new MatchedAudience(unfiltered, DISTINCT);
+        }
+      }
     } finally {
-      matched.length = 0;
+      matches.clear();
+      if (DISTINCT.length > 0) DISTINCT.length = 0;
     }
-    if (topic !== undefined) this.#remember(topic, audience, audience !== unfiltered);
+    this.#remember(topic, audience, audience !== unfiltered);
     return audience;
   }
 
@@ -210,8 +216,9 @@ export class Group {
     if (topics.length === 0) return this.#replace(member, EVERYTHING, member.count);
     const added = topics.filter((t) => !member.topics.includes(t));
     if (added.length === 0) return member;
+    if (member.topics.length === 1) this.#overlapping++;
     member.topics = dedupe([...member.topics, ...added]);
-    for (const pattern of dedupe(added)) this.#trie.add(pattern.split("."), member);
+    for (const pattern of dedupe(added)) this.#trie.add(pattern, member);
     this.#changed();
     return member;
   }
@@ -264,7 +271,8 @@ export class Group {
       this.#unfiltered = new Set();
       for (const other of this.members.values()) if (!other.isFiltered) this.#unfiltered.add(other);
     }
-    for (const pattern of member.topics) this.#trie.add(pattern.split("."), member);
+    for (const pattern of member.topics) this.#trie.add(pattern, member);
+    if (member.topics.length > 1) this.#overlapping++;
   }
 
   #unsubscribe(member: Member): void {
@@ -272,7 +280,8 @@ export class Group {
       this.#unfiltered?.delete(member);
       return;
     }
-    for (const pattern of member.topics) this.#trie.remove(pattern.split("."), member);
+    for (const pattern of member.topics) this.#trie.remove(pattern, member);
+    if (member.topics.length > 1) this.#overlapping--;
     if (this.#trie.size === 0) this.#unfiltered = null;
   }
 

@@ -16,6 +16,9 @@ export const EVERYTHING: readonly string[] = Object.freeze([]);
 /** One actor's membership of one group. */
 export type Member = SoleJoin | LocalMember | FilteredLocalMember | RemoteMember;
 
+/** A member the topic trie may hold: one with patterns (a remote member, when it has some). */
+export type FilteredMember = FilteredLocalMember | RemoteMember;
+
 // What the two kinds of local member that receive everything have in common.
 abstract class UnfilteredLocal {
   constructor(
@@ -61,7 +64,7 @@ export class LocalMember extends UnfilteredLocal {
 }
 
 /** A local actor subscribed to some topic patterns. */
-export class FilteredLocalMember implements Stamped {
+class FilteredLocalMember implements Stamped {
   stamp = 0;
   constructor(
     readonly cell: ActorCell,
@@ -80,7 +83,7 @@ export class FilteredLocalMember implements Stamped {
 }
 
 /** An actor hosted by another node, as this node's replica knows it. */
-export class RemoteMember implements Stamped {
+class RemoteMember implements Stamped {
   stamp = 0;
   readonly cell = null;
   constructor(

@@ -9,10 +9,10 @@
  */
 import type { Slots } from "../actors/dispatcher.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
-import { splitPublishedTopic } from "../names.js";
 import { type Audience, without } from "./audience.js";
 import type { Group } from "./group.js";
 import type { GroupRecord, ScopeGroups } from "./scope-groups.js";
+import { TopicPath } from "./topic-path.js";
 
 export type { GroupRecord };
 
@@ -136,17 +136,18 @@ export function deliverRun(core: ScopeGroups, run: RemoteRun, detached?: Group):
     if (path !== undefined || group !== last || everyone !== audience) {
       last = group;
       audience = everyone;
-      const chosen = path === undefined ? everyone : (group.published(topic!) ?? group.matching(path, topic));
+      const chosen = path === undefined ? everyone : (group.published(topic!) ?? group.matching(path));
       slots = excluded === null ? chosen.slots : without(chosen, group.members, excluded).slots;
     }
     if (slots.length > 0) dispatcher.fanOut(slots, messages[i], run.group, topic);
   }
 }
 
-// The segments of a topic from the wire, or null if it is not a valid published topic.
-function validTopic(topic: string): string[] | null {
+// A topic from the wire read into a path of this run's own (behaviours that run between
+// its messages may publish), or null if it is not a valid published topic.
+function validTopic(topic: string): TopicPath | null {
   try {
-    return splitPublishedTopic(topic);
+    return new TopicPath().read(topic);
   } catch {
     return null;
   }

@@ -27,7 +27,6 @@ import {
   parseSubscriptions,
   type Scope,
   scopeKey,
-  splitPublishedTopic,
   validateGroupName,
   validateLabels,
   validateMessage,
@@ -51,6 +50,7 @@ import type {
 } from "./process-groups.js";
 import { PublishResult } from "./publish-result.js";
 import { ScopeIndex } from "./scope-index.js";
+import { TopicPath } from "./topic-path.js";
 import type { MembershipEvent, WatchOptions } from "./watch.js";
 
 /** What a core needs from the node that made it. */
@@ -79,6 +79,7 @@ export interface PreparedPublish {
 }
 
 const NOBODY: readonly ActorId[] = Object.freeze([]);
+const PUBLISHED = new TopicPath();
 
 export class ScopeGroups {
   readonly scope: Scope;
@@ -262,11 +263,12 @@ export class ScopeGroups {
     const topic = options?.topic;
     // A topic this group matched since its last change is valid, and its audience known.
     let audience = topic === undefined ? undefined : found?.published(topic);
-    const segments = topic === undefined || audience !== undefined ? null : splitPublishedTopic(topic);
+    // Read into one path shared by every publish: nothing runs between here and the match.
+    const path = topic === undefined || audience !== undefined ? null : PUBLISHED.read(topic);
     const excluded =
       options?.exclude === undefined ? null : excludedIds(this.scope, options.exclude, name as GroupName);
     const group = found ?? this.group(name);
-    audience ??= segments === null ? group.everyone() : group.matching(segments, topic);
+    audience ??= path === null ? group.everyone() : group.matching(path);
     if (excluded !== null) audience = without(audience, group.members, excluded);
     return { group, audience, topic, excluded: excluded === null ? NOBODY : [...excluded] };
   }
@@ -274,10 +276,10 @@ export class ScopeGroups {
   /** Hands a prepared publish to the local members and says who it addressed. */
   deliver(prepared: PreparedPublish, message: unknown): PublishResult {
     const { audience, group, topic } = prepared;
-    if (audience.cells.length > 0) {
+    if (audience.localCount > 0) {
       this.#host.runtime.dispatcher.fanOut(audience.slots, message, group.name, topic);
     }
-    return new PublishResult(audience.cells.length, audience.remoteCount, this.#host.nodeId, audience);
+    return new PublishResult(audience.localCount, audience.remoteCount, this.#host.nodeId, audience);
   }
 
   /** Every member's id, on every node this node knows of, each once. */

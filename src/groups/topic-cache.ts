@@ -8,6 +8,10 @@
  *   kept as hashes only), so topics that never recur neither fill it nor churn it.
  * - Bounded per group, in entries and member references, and across the process by one
  *   account: crossing a bound empties the cache (every cache, for the account).
+ * - It rests when it does not pay: a window of look-ups with few hits (a stream of
+ *   topics that rarely repeat, as entity ids make them) and it neither looks up nor
+ *   records anything for a while, then tries again. A miss costs a look-up and a hash;
+ *   a hit saves a split, a trie walk and an audience, so a few hits do not pay.
  */
 import type { Audience } from "./audience.js";
 
@@ -19,6 +23,12 @@ export const MAX_CACHED_TOPICS = 32_768;
  * counting one more per entry for the entry itself.
  */
 export const MAX_CACHED_REFERENCES = 1 << 19;
+/** Look-ups over which a cache judges its hit rate. */
+export const CACHE_WINDOW = 1_024;
+/** Hits a window needs, at least, for the cache to go on looking up: a quarter. */
+const HITS_THAT_PAY = CACHE_WINDOW / 4;
+/** Look-ups a cache skips after a window that did not pay, before it tries again. */
+export const CACHE_REST = 8 * CACHE_WINDOW;
 /** Slots of the table of first publishes: at first, and at most (4 bytes each). */
 const FIRST_SEEN_SLOTS = 256;
 // At most 2^15: a topic's second slot is taken from the top 15 bits of a product.
@@ -50,6 +60,10 @@ export class TopicCache {
   #written = 0;
   // Seeds the hash; a change bumps it, which forgets every first publish at once.
   #epoch = 0;
+  // Look-ups and hits in the current window; look-ups left to skip while resting.
+  #looked = 0;
+  #hits = 0;
+  #resting = 0;
 
   get size(): number {
     return this.#entries.size;
@@ -57,7 +71,23 @@ export class TopicCache {
 
   /** The audience `topic` reached since the last change, if it was published since. */
   get(topic: string): Audience | undefined {
-    return this.#entries.get(topic);
+    if (this.#resting > 0) {
+      this.#resting--;
+      return undefined;
+    }
+    const found = this.#entries.get(topic);
+    if (found !== undefined) this.#hits++;
+    if (++this.#looked === CACHE_WINDOW) {
+      if (this.#hits < HITS_THAT_PAY) this.#resting = CACHE_REST;
+      this.#looked = 0;
+      this.#hits = 0;
+    }
+    return found;
+  }
+
+  /** True while the cache skips look-ups: the last window's hits did not pay for its misses. */
+  get isResting(): boolean {
+    return this.#resting > 0;
   }
 
   /**
@@ -67,8 +97,8 @@ export class TopicCache {
    * counts then.
    */
   set(topic: string, audience: Audience, owned: boolean): void {
-    if (!this.#seenBefore(topic)) return;
-    const weight = owned ? 1 + audience.cells.length + audience.remoteCount : 1;
+    if (this.#resting > 0 || !this.#seenBefore(topic)) return;
+    const weight = owned ? 1 + audience.localCount + audience.remoteCount : 1;
     if (weight > MAX_CACHED_REFERENCES) return;
     if (this.#entries.size >= MAX_CACHED_TOPICS || this.#references + weight > MAX_CACHED_REFERENCES) {
       this.#uncharge(this.#references);

@@ -8,27 +8,101 @@
  * elsewhere. Topics are capped in segments (see names.ts), which bounds the work a
  * pattern with several `#` can cause.
  *
- * A value subscribed with patterns that overlap (`a.*` and `a.#`) is found at several
- * leaves; `collect` reports it once, using a stamp the value carries, so de-duplication
- * costs one comparison and no allocation.
+ * `collect` reports each matching leaf once (a node that `#` reaches by several
+ * routes, too), using a stamp the node carries. A value subscribed with patterns that
+ * overlap (`a.*` and `a.#`) is in several leaves; `distinct` reports it once, using a
+ * stamp the value carries — a caller whose values have one pattern each skips that.
+ *
+ * Patterns with no wildcard — most real subscriptions — are not in the trie at all but
+ * in one map keyed by the whole pattern: their matches for a topic are one look-up of
+ * the topic as published, and the walk sees only wildcard patterns.
+ *
+ * The walk reads the topic as a TopicPath (segment bounds and hashes), so a publish
+ * makes no segment strings: a node's literal children are keyed by the segment's hash,
+ * and a child whose segment differs under the same hash is chained to it.
  *
  * Most leaves hold one value (an exact pattern few share), so a leaf keeps a single
- * value as itself and only several in a set: matching then reads one field instead of
- * iterating a set.
+ * value as itself and only several in a set. A leaf with several is reported as a
+ * Leaf: its values and their delivery slots as arrays, copied from the set on the first
+ * match after a change and never changed after, so an audience may keep them and a
+ * publish copies slots without reading each value.
  */
 
 /** A value that can be collected: the trie writes the current match's stamp into it. */
+import { segmentHash, type TopicPath } from "./topic-path.js";
+
 export interface Stamped {
   stamp: number;
 }
 
-class TrieNode<T> {
-  literal: Map<string, TrieNode<T>> | null = null;
+/** A value the trie can report: stamped, and on this node (with a slot) or not. */
+export interface Matchable extends Stamped {
+  readonly cell: { readonly slot: number } | null;
+}
+
+/** The values of a leaf with several, as arrays that never change: made after a change. */
+export class Leaf<T extends Matchable> {
+  readonly values: readonly T[];
+  /** The slots of the values on this node, in order. */
+  readonly slots: readonly number[];
+  /** How many values are not on this node. */
+  readonly remote: number;
+
+  constructor(values: Iterable<T>) {
+    const all: T[] = [];
+    const slots: number[] = [];
+    for (const value of values) {
+      all.push(value);
+      if (value.cell !== null) slots.push(value.cell.slot);
+    }
+    this.values = all;
+    this.slots = slots;
+    this.remote = all.length - slots.length;
+  }
+}
+
+/**
+ * What `collect` found — single values as themselves, leaves with several as a Leaf —
+ * in arrays reused by every match: only the first `singleCount` and `leafCount` count.
+ */
+export class Matches<T extends Matchable> {
+  readonly singles: (T | undefined)[] = [];
+  singleCount = 0;
+  readonly leaves: (Leaf<T> | undefined)[] = [];
+  leafCount = 0;
+
+  get isEmpty(): boolean {
+    return this.singleCount === 0 && this.leafCount === 0;
+  }
+
+  /** Forgets what was found, and the references to it, so it keeps no member alive. */
+  clear(): void {
+    for (let i = 0; i < this.singleCount; i++) this.singles[i] = undefined;
+    for (let i = 0; i < this.leafCount; i++) this.leaves[i] = undefined;
+    this.singleCount = 0;
+    this.leafCount = 0;
+  }
+}
+
+class TrieNode<T extends Matchable> {
+  /** The literal segment that leads here from the parent ("" for the root and wildcards). */
+  readonly segment: string;
+  // The next child of the same parent whose segment has the same hash.
+  sibling: TrieNode<T> | null = null;
+  literal: Map<number, TrieNode<T>> | null = null;
   star: TrieNode<T> | null = null;
   hash: TrieNode<T> | null = null;
   // The values whose pattern ends here: one as itself, several in a set.
   value: T | null = null;
   values: Set<T> | null = null;
+  // `values` as a Leaf, for matching; null until a match needs it after a change.
+  leaf: Leaf<T> | null = null;
+  // The stamp of the last match that reported this node.
+  visit = 0;
+
+  constructor(segment = "") {
+    this.segment = segment;
+  }
 
   get isLeafOnly(): boolean {
     return this.literal === null && this.star === null && this.hash === null;
@@ -42,8 +116,10 @@ class TrieNode<T> {
   put(value: T): boolean {
     if (this.value === value || this.values?.has(value)) return false;
     if (this.value === null && this.values === null) this.value = value;
-    else if (this.values !== null) this.values.add(value);
-    else {
+    else if (this.values !== null) {
+      this.values.add(value);
+      this.leaf = null;
+    } else {
       this.values = new Set([this.value!, value]);
       this.value = null;
     }
@@ -57,6 +133,7 @@ class TrieNode<T> {
       return true;
     }
     if (!this.values?.delete(value)) return false;
+    this.leaf = null;
     if (this.values.size === 1) {
       this.value = this.values.values().next().value!;
       this.values = null;
@@ -65,8 +142,10 @@ class TrieNode<T> {
   }
 }
 
-export class TopicTrie<T extends Stamped> {
+export class TopicTrie<T extends Matchable> {
   readonly #root = new TrieNode<T>();
+  // Patterns without a wildcard, by the whole pattern: the values that match exactly it.
+  readonly #exact = new Map<string, TrieNode<T>>();
   #stamp = 0;
   #patterns = 0;
 
@@ -75,13 +154,27 @@ export class TopicTrie<T extends Stamped> {
     return this.#patterns;
   }
 
-  add(segments: readonly string[], value: T): void {
+  add(pattern: string, value: T): void {
+    if (!hasWildcard(pattern)) {
+      let holder = this.#exact.get(pattern);
+      if (holder === undefined) this.#exact.set(pattern, (holder = new TrieNode()));
+      if (holder.put(value)) this.#patterns++;
+      return;
+    }
     let node = this.#root;
-    for (const segment of segments) node = child(node, segment, true)!;
+    for (const segment of pattern.split(".")) node = child(node, segment, true)!;
     if (node.put(value)) this.#patterns++;
   }
 
-  remove(segments: readonly string[], value: T): void {
+  remove(pattern: string, value: T): void {
+    if (!hasWildcard(pattern)) {
+      const holder = this.#exact.get(pattern);
+      if (holder === undefined || !holder.drop(value)) return;
+      this.#patterns--;
+      if (holder.isEmpty) this.#exact.delete(pattern);
+      return;
+    }
+    const segments = pattern.split(".");
     const path: TrieNode<T>[] = [this.#root];
     let node: TrieNode<T> | null = this.#root;
     for (const segment of segments) {
@@ -100,18 +193,24 @@ export class TopicTrie<T extends Stamped> {
   }
 
   /**
-   * Appends to `out` every value with a pattern matching `topic`, each once, and
-   * returns how many it appended.
+   * Appends to `out` every leaf with a pattern matching the topic `path` was read from,
+   * each once. A value with several patterns may be in several leaves: see `distinct`.
    */
-  collect(topic: readonly string[], out: T[]): number {
-    const before = out.length;
+  collect(path: TopicPath, out: Matches<T>): void {
     const stamp = ++this.#stamp;
-    walk(this.#root, topic, 0, out, stamp);
-    return out.length - before;
+    if (this.#exact.size > 0) {
+      const exact = this.#exact.get(path.topic);
+      if (exact !== undefined) emit(exact, out, stamp);
+    }
+    if (!this.#root.isLeafOnly) walk(this.#root, path, 0, out, stamp);
   }
 }
 
-function child<T>(node: TrieNode<T>, segment: string, create: boolean): TrieNode<T> | null {
+function hasWildcard(pattern: string): boolean {
+  return pattern.includes("*") || pattern.includes("#");
+}
+
+function child<T extends Matchable>(node: TrieNode<T>, segment: string, create: boolean): TrieNode<T> | null {
   if (segment === "*") {
     if (node.star === null && create) node.star = new TrieNode();
     return node.star;
@@ -120,20 +219,34 @@ function child<T>(node: TrieNode<T>, segment: string, create: boolean): TrieNode
     if (node.hash === null && create) node.hash = new TrieNode();
     return node.hash;
   }
-  let next = node.literal?.get(segment) ?? null;
+  const key = segmentHash(segment);
+  const first = node.literal?.get(key) ?? null;
+  let next = first;
+  while (next !== null && next.segment !== segment) next = next.sibling;
   if (next === null && create) {
-    next = new TrieNode();
-    (node.literal ??= new Map()).set(segment, next);
+    next = new TrieNode(segment);
+    next.sibling = first;
+    (node.literal ??= new Map()).set(key, next);
   }
   return next;
 }
 
-function unlink<T>(parent: TrieNode<T>, segment: string): void {
+function unlink<T extends Matchable>(parent: TrieNode<T>, segment: string): void {
   if (segment === "*") parent.star = null;
   else if (segment === "#") parent.hash = null;
-  else {
-    parent.literal?.delete(segment);
-    if (parent.literal?.size === 0) parent.literal = null;
+  else if (parent.literal !== null) {
+    const key = segmentHash(segment);
+    let node = parent.literal.get(key) ?? null;
+    let before: TrieNode<T> | null = null;
+    while (node !== null && node.segment !== segment) {
+      before = node;
+      node = node.sibling;
+    }
+    if (node === null) return;
+    if (before !== null) before.sibling = node.sibling;
+    else if (node.sibling !== null) parent.literal.set(key, node.sibling);
+    else parent.literal.delete(key);
+    if (parent.literal.size === 0) parent.literal = null;
   }
 }
 
@@ -141,47 +254,52 @@ function unlink<T>(parent: TrieNode<T>, segment: string): void {
 // continues the walk from each of those positions below the `#` node; a `#` that ends
 // its patterns matches whatever is left, at once. The literal path is followed by
 // iteration rather than recursion.
-function walk<T extends Stamped>(
+function walk<T extends Matchable>(
   node: TrieNode<T>,
-  topic: readonly string[],
+  path: TopicPath,
   i: number,
-  out: T[],
+  out: Matches<T>,
   stamp: number,
 ): void {
-  const length = topic.length;
+  const length = path.length;
   for (;;) {
     const hash = node.hash;
     if (hash !== null) {
       if (hash.isLeafOnly) emit(hash, out, stamp);
-      else for (let k = i; k <= length; k++) walk(hash, topic, k, out, stamp);
+      else for (let k = i; k <= length; k++) walk(hash, path, k, out, stamp);
     }
     if (i === length) {
       emit(node, out, stamp);
       return;
     }
-    if (node.star !== null) walk(node.star, topic, i + 1, out, stamp);
+    if (node.star !== null) walk(node.star, path, i + 1, out, stamp);
     if (node.literal === null) return;
-    const next = node.literal.get(topic[i]!);
+    let next = node.literal.get(path.hashes[i]!);
+    while (next !== undefined && !path.segmentIs(i, next.segment)) next = next.sibling ?? undefined;
     if (next === undefined) return;
     node = next;
     i++;
   }
 }
 
-function emit<T extends Stamped>(node: TrieNode<T>, out: T[], stamp: number): void {
-  const value = node.value;
-  if (value !== null) {
+function emit<T extends Matchable>(node: TrieNode<T>, out: Matches<T>, stamp: number): void {
+  if (node.visit === stamp) return;
+  node.visit = stamp;
+  if (node.value !== null) out.singles[out.singleCount++] = node.value;
+  else if (node.values !== null) out.leaves[out.leafCount++] = node.leaf ??= new Leaf(node.values);
+}
+
+let distinctStamp = 0;
+
+/** Appends to `out` every value of `matches`, each once, however many leaves hold it. */
+export function distinct<T extends Matchable>(matches: Matches<T>, out: T[]): void {
+  const stamp = ++distinctStamp;
+  const take = (value: T) => {
     if (value.stamp !== stamp) {
       value.stamp = stamp;
       out.push(value);
     }
-    return;
-  }
-  if (node.values === null) return;
-  for (const each of node.values) {
-    if (each.stamp !== stamp) {
-      each.stamp = stamp;
-      out.push(each);
-    }
-  }
+  };
+  for (let i = 0; i < matches.singleCount; i++) take(matches.singles[i]!);
+  for (let i = 0; i < matches.leafCount; i++) for (const value of matches.leaves[i]!.values) take(value);
 }

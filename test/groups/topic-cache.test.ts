@@ -13,11 +13,14 @@ import { seeded } from "../../bench/seeded.js";
 import { InvalidTopicError } from "../../src/errors.js";
 import { type Audience, Group } from "../../src/groups/group.js";
 import {
+  CACHE_REST,
+  CACHE_WINDOW,
   MAX_CACHED_REFERENCES,
   MAX_CACHED_TOPICS,
   MAX_REFERENCES_IN_ALL_CACHES,
   TopicCache,
 } from "../../src/groups/topic-cache.js";
+import { TopicPath } from "../../src/groups/topic-path.js";
 import { type ActorRef, ActorSystem, type ProcessGroups } from "../../src/index.js";
 import { freshScope, newSystem, type Recorder, recorder } from "../support/helpers.js";
 
@@ -226,6 +229,7 @@ describe("topic cache", () => {
 // An audience of `members` local members: only the sizes matter to the cache.
 const audience = (members: number): Audience => ({
   cells: new Array(members).fill(null),
+  localCount: members,
   slots: new Array(members).fill(0),
   ids: [],
   remote: new Map(),
@@ -294,6 +298,37 @@ describe("TopicCache", () => {
   });
 });
 
+describe("a TopicCache that does not pay", () => {
+  it("rests after a window of look-ups with few hits, and looks again after its rest", () => {
+    const cache = new TopicCache();
+    const shared = audience(1);
+    cache.set("hot", shared, false);
+    cache.set("hot", shared, false);
+    // A window where a fifth of the look-ups hit: too few to pay for the misses.
+    for (let i = 0; i < CACHE_WINDOW; i++) cache.get(i % 5 === 0 ? "hot" : `new.${i}`);
+    assert.equal(cache.isResting, true);
+    // Resting, it neither answers nor records.
+    assert.equal(cache.get("hot"), undefined);
+    cache.set("other", shared, false);
+    cache.set("other", shared, false);
+    for (let i = 1; i < CACHE_REST; i++) assert.equal(cache.get("hot"), undefined);
+    assert.equal(cache.isResting, false);
+    assert.equal(cache.get("hot"), shared, "what it held before its rest is still there");
+    assert.equal(cache.get("other"), undefined, "nothing entered while it rested");
+  });
+
+  it("goes on looking up while a quarter of a window hits", () => {
+    const cache = new TopicCache();
+    const shared = audience(1);
+    cache.set("hot", shared, false);
+    cache.set("hot", shared, false);
+    for (let window = 0; window < 4; window++) {
+      for (let i = 0; i < CACHE_WINDOW; i++) cache.get(i % 4 === 0 ? "hot" : `new.${i}`);
+      assert.equal(cache.isResting, false, `window ${window}`);
+    }
+  });
+});
+
 describe("the caches of every group together", () => {
   it("hold no more than the process-wide bound, however many groups fill theirs", () => {
     const caches: TopicCache[] = [];
@@ -346,20 +381,47 @@ describe("Group topic cache", () => {
   it("is emptied when a remote member's state is assigned", () => {
     const group = new Group("g", {}, 0);
     group.assign("r1", "node-b", null, 1, ["x.*"]);
-    const split = ["x", "y"];
-    group.matching(split, "x.y");
-    const first = group.matching(split, "x.y");
+    const split = new TopicPath().read("x.y");
+    group.matching(split);
+    const first = group.matching(split);
     assert.equal(group.published("x.y"), first);
     assert.equal(first.remoteCount, 1);
     group.assign("r2", "node-c", null, 1, ["#"]);
     assert.equal(group.published("x.y"), undefined);
-    group.matching(split, "x.y");
-    assert.equal(group.matching(split, "x.y").remoteCount, 2);
+    group.matching(split);
+    assert.equal(group.matching(split).remoteCount, 2);
     group.assign("r1", "node-b", null, 1, ["z"]); // topics changed
     assert.equal(group.published("x.y"), undefined);
-    assert.equal(group.matching(split, "x.y").remoteCount, 1);
+    assert.equal(group.matching(split).remoteCount, 1);
     group.assign("r2", "node-c", null, 0, []); // left
     assert.equal(group.published("x.y"), undefined);
-    assert.equal(group.matching(split, "x.y").remoteCount, 0);
+    assert.equal(group.matching(split).remoteCount, 0);
+  });
+
+  it("tells local and remote members of a shared pattern apart, with one pattern each or more", () => {
+    const group = new Group("g", {}, 0);
+    const path = new TopicPath().read("x.y");
+    // Several members on one pattern: a leaf the audience takes whole.
+    group.assign("r1", "node-b", null, 1, ["x.*"]);
+    group.assign("r2", "node-b", null, 1, ["x.*"]);
+    group.assign("r3", "node-c", null, 1, ["x.*"]);
+    group.assign("r4", "node-c", null, 1, ["x.y"]);
+    group.assign("r5", "node-c", null, 1, ["z.*"]);
+    const whole = group.matching(path);
+    assert.deepEqual([...whole.ids].sort(), ["r1", "r2", "r3", "r4"]);
+    assert.deepEqual(Object.fromEntries(whole.remote), { "node-b": 2, "node-c": 2 });
+    assert.equal(whole.remoteCount, 4);
+    assert.equal(whole.localCount, 0);
+    assert.deepEqual(whole.cells, []);
+    // A member with two matching patterns is in two leaves, and still counted once.
+    group.assign("r1", "node-b", null, 1, ["x.*", "x.y"]);
+    const deduplicated = group.matching(path);
+    assert.deepEqual([...deduplicated.ids].sort(), ["r1", "r2", "r3", "r4"]);
+    assert.deepEqual(Object.fromEntries(deduplicated.remote), { "node-b": 2, "node-c": 2 });
+    // With it gone, leaves are taken whole again.
+    group.assign("r1", "node-b", null, 0, []);
+    const after = group.matching(path);
+    assert.deepEqual([...after.ids].sort(), ["r2", "r3", "r4"]);
+    assert.equal(after.remoteCount, 3);
   });
 });

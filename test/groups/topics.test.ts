@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import qlobber from "qlobber";
 import { seeded } from "../../bench/seeded.js";
+import { segmentHash } from "../../src/groups/topic-path.js";
 import type { ActorRef, ActorSystem, ProcessGroups } from "../../src/index.js";
 import { freshScope, newSystem } from "../support/helpers.js";
 
@@ -113,6 +114,53 @@ interface Subscriber {
   /** Every pattern handed to qlobber for it, one entry per add. */
   readonly added: string[];
 }
+
+describe("topic segments that share a hash", () => {
+  // Two different segments with one hash, found by search: the trie keys a literal
+  // child by its segment's hash, and must still tell the two apart.
+  function collidingSegments(): [string, string] {
+    const seen = new Map<number, string>();
+    const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    for (let n = 0; ; n++) {
+      let word = "";
+      for (let k = n; word.length < 4 || k > 0; k = Math.floor(k / alphabet.length)) {
+        word += alphabet[k % alphabet.length];
+      }
+      const hash = segmentHash(word);
+      const other = seen.get(hash);
+      if (other !== undefined) return [other, word];
+      seen.set(hash, word);
+    }
+  }
+
+  it("reach only the members of their own segment, before and after either leaves", async () => {
+    const [one, two] = collidingSegments();
+    assert.notEqual(one, two);
+    assert.equal(segmentHash(one), segmentHash(two));
+    await using system = newSystem();
+    const scope = freshScope();
+    const groups = system.groups(scope);
+    await groups.createGroup("g");
+    const first = system.spawn({ id: "first", ...scope }, () => {});
+    const second = system.spawn({ id: "second", ...scope }, () => {});
+    await groups.joinGroup("g", first, { topics: [`a.${one}.*`] });
+    await groups.joinGroup("g", second, { topics: [`a.${two}.*`] });
+    const reach = async (topic: string) => [...(await groups.publishToGroup("g", 0, { topic })).recipients];
+    assert.deepEqual(await reach(`a.${one}.x`), ["first"]);
+    assert.deepEqual(await reach(`a.${two}.x`), ["second"]);
+    await groups.leaveGroup("g", first);
+    assert.deepEqual(await reach(`a.${one}.x`), []);
+    assert.deepEqual(await reach(`a.${two}.x`), ["second"]);
+    // Joined again, it is first in its chain; leaving takes the head off.
+    await groups.joinGroup("g", first, { topics: [`a.${one}.*`] });
+    assert.deepEqual(await reach(`a.${one}.x`), ["first"]);
+    await groups.leaveGroup("g", first);
+    assert.deepEqual(await reach(`a.${one}.x`), []);
+    assert.deepEqual(await reach(`a.${two}.x`), ["second"]);
+    await groups.leaveGroup("g", second);
+    assert.deepEqual(await reach(`a.${two}.x`), []);
+  });
+});
 
 describe("topic matching against qlobber", () => {
   it("reaches the same set of members on thousands of random patterns and topics", async () => {
