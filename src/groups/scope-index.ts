@@ -246,29 +246,32 @@ function listOf(groups: Groups): Group[] {
   return [...groups];
 }
 
+// Array first: the common case, and Array.isArray is cheaper than a prototype walk.
 function hasGroup(groups: Groups, group: Group): boolean {
-  if (groups instanceof Group) return groups === group;
+  if (Array.isArray(groups)) return groups.includes(group);
   if (groups instanceof Set) return groups.has(group);
-  return groups.includes(group);
+  return groups === group;
 }
 
 // The groups with `group` added, known not to be there.
 function withNewGroup(groups: Groups, group: Group): Groups {
-  if (groups instanceof Group) return [groups, group];
-  if (groups instanceof Set) return groups.add(group);
-  if (groups.length < SMALL) {
-    groups.push(group);
-    return groups;
+  if (Array.isArray(groups)) {
+    if (groups.length < SMALL) {
+      groups.push(group);
+      return groups;
+    }
+    return new Set([...groups, group]);
   }
-  return new Set([...groups, group]);
+  if (groups instanceof Set) return groups.add(group);
+  return [groups, group];
 }
 
 // The groups without `group`: the same object when it was not there (or was removed
 // in place), null when none is left. An array stays an array, even of one: an actor
 // that keeps joining and leaving a few groups does not build a new one each time.
 function withoutGroup(groups: Groups, group: Group): Groups | null {
-  if (groups instanceof Group) return groups === group ? null : groups;
-  if (groups instanceof Set) {
+  if (!Array.isArray(groups)) {
+    if (!(groups instanceof Set)) return groups === group ? null : groups;
     groups.delete(group);
     return groups.size === 0 ? null : groups;
   }
