@@ -39,6 +39,7 @@ export {
   SystemStoppedError,
   WatchOverflowError,
 } from "./errors.js";
+export { MAX_GROUPS_PER_CALL } from "./groups/many-groups.js";
 export type {
   ActorLike,
   AddressOptions,

@@ -18,6 +18,7 @@ import type { MemberRef } from "../actors/member-ref.js";
 import { JoinNotVisibleError, ProcessGroupError, SystemStoppedError } from "../errors.js";
 import { signalOf } from "../groups/arguments.js";
 import type { HandleHost } from "../groups/embedded-groups.js";
+import { checkNames, joinEach, leaveEach } from "../groups/many-groups.js";
 import { type MembershipChange, membershipOf } from "../groups/membership-change.js";
 import type {
   ActorLike,
@@ -92,6 +93,20 @@ export class ClusteredGroups implements ProcessGroups {
     await this.#openFor(name, signal);
     const change = this.#core.leaveTracked(name, actor);
     await this.#write(change, false, signal);
+  }
+
+  async joinGroups(names: readonly GroupName[], actor: ActorLike, options?: JoinOptions): Promise<void> {
+    const signal = this.#begin(options, "joinGroups");
+    await this.#openForAll(names, signal);
+    const changes = joinEach(this.#core, names, actor, options, true);
+    await this.#writeAll(changes, options?.visible === "cluster", signal);
+  }
+
+  async leaveGroups(names: readonly GroupName[], actor: ActorLike, options?: CallOptions): Promise<void> {
+    const signal = this.#begin(options, "leaveGroups");
+    await this.#openForAll(names, signal);
+    const changes = leaveEach(this.#core, names, actor, options, true);
+    await this.#writeAll(changes, false, signal);
   }
 
   async updateMeta(name: GroupName, actor: ActorLike, meta: Json, options?: CallOptions): Promise<void> {
@@ -227,6 +242,17 @@ export class ClusteredGroups implements ProcessGroups {
     }
   }
 
+  // Each change written as `#write` writes one; the first failure, once all have settled.
+  async #writeAll(
+    changes: readonly MembershipChange[],
+    visible: boolean,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const outcomes = await Promise.allSettled(changes.map((change) => this.#write(change, visible, signal)));
+    const failed = outcomes.find((outcome) => outcome.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+  }
+
   #stateMembership({ group, cell }: MembershipChange, visible = false): Promise<void> {
     const { count, topics, meta } = membershipOf(group, cell);
     return this.#store.writeMembership(
@@ -253,6 +279,15 @@ export class ClusteredGroups implements ProcessGroups {
     if (typeof name === "string" && this.#core.index.get(name) === undefined) {
       await abortable(this.#store.catchUp(this.scope), signal);
     }
+  }
+
+  // `#openFor` for a call on many groups: one catch-up covers every name not yet shown.
+  async #openForAll(names: unknown, signal?: AbortSignal): Promise<void> {
+    await this.#open(signal);
+    const unknown = checkNames(names).some(
+      (name) => typeof name === "string" && this.#core.index.get(name) === undefined,
+    );
+    if (unknown) await abortable(this.#store.catchUp(this.scope), signal);
   }
 
   // The scope's view, opened once; a failed opening is tried again by the next call.

@@ -8,6 +8,7 @@ import type { MemberRef } from "../actors/member-ref.js";
 import { ProcessGroupError, SystemStoppedError } from "../errors.js";
 import type { ActorId, GroupName, Json, Scope } from "../names.js";
 import { signalOf } from "./arguments.js";
+import { joinEach, leaveEach } from "./many-groups.js";
 import type {
   ActorLike,
   AskGroupOptions,
@@ -91,6 +92,20 @@ export class EmbeddedGroups implements ProcessGroups {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  joinGroups(names: readonly GroupName[], actor: ActorLike, options?: JoinOptions): Promise<void> {
+    return this.#attemptVoid(() => {
+      signalOf(options, "joinGroups");
+      joinEach(this.#core, names, actor, options, false);
+    });
+  }
+
+  leaveGroups(names: readonly GroupName[], actor: ActorLike, options?: CallOptions): Promise<void> {
+    return this.#attemptVoid(() => {
+      signalOf(options, "leaveGroups");
+      leaveEach(this.#core, names, actor, options, false);
+    });
   }
 
   updateMeta(name: GroupName, actor: ActorLike, meta: Json, options?: CallOptions): Promise<void> {

@@ -169,6 +169,19 @@ export interface ProcessGroups {
   /** Takes one join away; when the count reaches zero the actor is no longer a member. */
   leaveGroup(name: GroupName, actor: ActorLike, options?: CallOptions): Promise<void>;
   /**
+   * One join of a local actor to each of `names` (distinct, at most 10 000), as
+   * `joinGroup` on each would make it, in one call. Every group is checked first: a bad
+   * name, a missing group or a bad option rejects and changes nothing. Over Redis, a
+   * write Redis refuses or does not confirm is undone and the call rejects with its
+   * error, the others made, as separate `joinGroup` calls would leave them.
+   */
+  joinGroups(names: readonly GroupName[], actor: ActorLike, options?: JoinOptions): Promise<void>;
+  /**
+   * One leave of a local actor from each of `names`, in one call. Every group is
+   * checked first: one the actor is not in rejects with NotAMemberError and changes nothing.
+   */
+  leaveGroups(names: readonly GroupName[], actor: ActorLike, options?: CallOptions): Promise<void>;
+  /**
    * Replaces a local member's presence meta without leaving (null clears it); every
    * node sees the change, and watchers get an `updated` event. NotAMemberError when
    * the actor is no member; PayloadTooLargeError past MAX_META_BYTES.

@@ -143,13 +143,13 @@ export class ScopeGroups {
    * it had (no topics, now or before, means every message).
    */
   join(name: unknown, actor: ActorLike, options: JoinOptions | undefined): void {
-    const { group, cell, topics, meta } = this.#checkJoin(name, actor, options);
+    const { group, cell, topics, meta } = this.checkJoin(name, actor, options);
     this.index.join(group, cell, this.#host.nodeId, topics, meta);
   }
 
   /** `join`, also saying what the membership was before and after, so it can be undone. */
   joinTracked(name: unknown, actor: ActorLike, options: JoinOptions | undefined): MembershipChange {
-    const { group, cell, topics, meta } = this.#checkJoin(name, actor, options);
+    const { group, cell, topics, meta } = this.checkJoin(name, actor, options);
     const before = membershipOf(group, cell);
     this.index.join(group, cell, this.#host.nodeId, topics, meta);
     return { group, cell, kind: "join", before, after: membershipOf(group, cell) };
@@ -165,13 +165,14 @@ export class ScopeGroups {
     const text =
       meta === null ? "" : encodeMeta(meta, `actor '${actorId}' in group '${String(name)}'`, this.scope);
     const group = found ?? this.group(name);
-    const cell = this.#memberToLeave(group, actor, actorId).cell!;
+    const cell = this.memberToLeave(group, actor, actorId).cell!;
     const before = membershipOf(group, cell);
     this.index.setMeta(group, cell.id, this.#host.nodeId, text);
     return { group, cell, kind: "meta", before, after: membershipOf(group, cell) };
   }
 
-  #checkJoin(name: unknown, actor: ActorLike, options: JoinOptions | undefined) {
+  /** A join checked and not yet made: the group, the actor's cell, its topics and meta (JSON text). */
+  checkJoin(name: unknown, actor: ActorLike, options: JoinOptions | undefined) {
     const found = this.lookUp(name);
     checkOptions(options, "joinGroup");
     const topics = parseSubscriptions(options?.topics);
@@ -198,7 +199,7 @@ export class ScopeGroups {
       const cell = actor[CELL];
       if (this.#host.runtime.hosts(cell) && this.index.leaveLocal(group, cell)) return;
     }
-    const member = this.#memberToLeave(group, actor, actorId);
+    const member = this.memberToLeave(group, actor, actorId);
     this.index.leaveMember(group, member);
   }
 
@@ -207,15 +208,15 @@ export class ScopeGroups {
     const found = this.lookUp(name);
     const actorId = actorIdOf(this.scope, actor, name as GroupName);
     const group = found ?? this.group(name);
-    const member = this.#memberToLeave(group, actor, actorId);
+    const member = this.memberToLeave(group, actor, actorId);
     const cell = member.cell!;
     const before = membershipOf(group, cell);
     this.index.leaveMember(group, member);
     return { group, cell, kind: "leave", before, after: membershipOf(group, cell) };
   }
 
-  // The local member `actor` names in `group`, or the error that says why it cannot leave.
-  #memberToLeave(group: Group, actor: ActorLike, actorId: ActorId): Member {
+  /** The local member `actor` names in `group`, or the error that says why it cannot leave. */
+  memberToLeave(group: Group, actor: ActorLike, actorId: ActorId): Member {
     const member = group.members.get(actorId);
     // A stale ref (its actor stopped, the id since reused) is no member: it must not
     // take a join away from the new actor of the same id.

@@ -263,6 +263,62 @@ export function membershipCases(world: () => World): void {
     });
   });
 
+  describe("joinGroups and leaveGroups", () => {
+    it("join and leave each named group once, counted with joinGroup", async () => {
+      const w = world();
+      for (const name of ["a", "b", "c"]) await w.on(0).createGroup(name);
+      await w.settle();
+      const [p, q] = w.spawnMany(2);
+      await p!.groups.joinGroups(["a", "b", "c"], p!.ref);
+      await q!.groups.joinGroups(["b"], q!.ref, { topics: ["only.this"] });
+      await p!.join("b"); // a second join of b
+      await p!.groups.joinGroups([], p!.ref);
+      for (const name of ["a", "c"]) await w.expectMembers(name, [p!.id]);
+      await w.expectMembers("b", [p!.id, q!.id]);
+      await p!.groups.leaveGroups(["a", "b"], p!.ref);
+      await w.expectMembers("a", []);
+      await w.expectMembers("b", [p!.id, q!.id]); // one join of b is left
+      await w.on(0).publishToGroup("b", "x", { topic: "other" });
+      await w.flush();
+      assert.deepEqual(p!.received, ["x"]);
+      assert.deepEqual(q!.received, []);
+      await p!.groups.leaveGroups(["b", "c"], p!.ref);
+      await w.expectMembers("b", [q!.id]);
+      await w.expectMembers("c", []);
+    });
+
+    it("check every group first: a bad one rejects and changes nothing", async () => {
+      const w = world();
+      for (const name of ["a", "b"]) await w.on(0).createGroup(name);
+      await w.settle();
+      const p = w.spawn(w.n - 1);
+      await p.join("a");
+      await w.settle();
+      const before = await w.snapshot();
+      const g = p.groups;
+      const scope = scopeWords(w.scope);
+      await rejectsWith(g.joinGroups(["b", "missing"], p.ref), GroupNotFoundError, "GROUP_NOT_FOUND", [
+        "missing",
+        ...scope,
+      ]);
+      await rejectsWith(g.joinGroups(["b", "B"], p.ref), InvalidNameError, "INVALID_NAME");
+      await rejectsWith(g.joinGroups(["b", "b"], p.ref), InvalidArgumentError, "INVALID_ARGUMENT", [
+        "'b' twice",
+      ]);
+      await rejectsWith(g.joinGroups("b" as never, p.ref), InvalidArgumentError, "INVALID_ARGUMENT", [
+        "names",
+      ]);
+      await rejectsWith(g.joinGroups(["b"], p.ref, { topics: ["x..y"] }), InvalidTopicError, "INVALID_TOPIC");
+      await rejectsWith(g.joinGroups(["b"], "nobody"), ActorNotFoundError, "ACTOR_NOT_FOUND", ["nobody"]);
+      await rejectsWith(g.leaveGroups(["a", "b"], p.ref), NotAMemberError, "NOT_A_MEMBER", [p.id, "b"]);
+      await rejectsWith(g.leaveGroups(["a", "missing"], p.ref), GroupNotFoundError, "GROUP_NOT_FOUND");
+      const tooMany = Array.from({ length: 10_001 }, (_, i) => `g${i}`);
+      await rejectsWith(g.joinGroups(tooMany, p.ref), InvalidArgumentError, "INVALID_ARGUMENT", ["10000"]);
+      await w.settle();
+      assert.deepEqual(await w.snapshot(), before);
+    });
+  });
+
   describe("getMembers and getLocalMembers", () => {
     it("list every member once cluster-wide, and each node's own members locally", async () => {
       const w = world();
