@@ -33,6 +33,12 @@ function pair(p: Plan, k: number): [number, number] {
   return [(actor * 10 + round) % p.groups, actor];
 }
 
+/** The groups (indexes) actor `a` joins in the plan, in the order `pair` makes them. */
+export function groupsOfActor(p: Plan, a: number): number[] {
+  const rounds = Math.ceil(p.memberships / p.actors);
+  return Array.from({ length: rounds }, (_, round) => (a * 10 + round) % p.groups);
+}
+
 /** One contender's membership store, built (untimed) before the joins. */
 export interface Store {
   join(k: number): void | Promise<void>;

@@ -2,6 +2,7 @@
  * Turns the results into the targets table of issue 3 (ratio measured, met or not)
  * and the Markdown summary committed as bench/results/summary.md.
  */
+import { BATCHED } from "./churn.js";
 import { type CaseResult, human } from "./harness.js";
 
 interface TargetRow {
@@ -39,9 +40,16 @@ function targets(results: readonly CaseResult[]): TargetRow[] {
     rows.push(ratioRow(r, scenario, "mqemitter", 2));
     rows.push(ratioRow(r, scenario, "socket.io-adapter", socketIo));
   }
+  // The second shape: a counter in each subscriber's closure, one message reused.
+  const closures = find(results, "fan-out", "1000 members, counters in closures, one message reused");
+  const second = "fan-out to 1,000 members, counters in closures";
+  rows.push(ratioRow(closures, second, "node:events", 1));
+  rows.push(ratioRow(closures, second, "mqemitter", 2));
   const topic = (tail: string) =>
     results.find((r) => r.scenario === "topic matching" && r.case.endsWith(tail));
   rows.push(ratioRow(topic("repeated topics"), "topic matching, 10,000 patterns", "qlobber", 1.5));
+  const entities = results.find((r) => r.scenario === "topic matching" && r.case.includes("entity topics"));
+  rows.push(ratioRow(entities, "topic matching, entity topics that rarely repeat", "qlobber", 1.5));
   // The same stream with Chorus's topic cache emptied before every topic could recur:
   // what matching itself costs. No target of its own; shown so the one above is read with it.
   const cold = ratioRow(
@@ -64,6 +72,18 @@ function targets(results: readonly CaseResult[]): TargetRow[] {
   for (const shape of ["10000 groups", "one group"]) {
     const r = find(results, "membership churn", `1000000 joins and leaves, ${shape}`);
     rows.push(ratioRow(r, `join + leave, 1,000,000 memberships, ${shape}`, "Map<Set>", 0.5));
+    // Each actor's ten joins in one call: that contender's median over the bare map's.
+    const batched = r?.contenders.find((c) => c.name === BATCHED);
+    const map = r?.contenders.find((c) => c.name === "Map<Set>");
+    if (batched !== undefined && map !== undefined) {
+      const ratio = batched.median / map.median;
+      rows.push({
+        scenario: `join + leave, 1,000,000 memberships, ${shape}, ten groups a call (joinGroups)`,
+        target: "≥ 0.5× Map<Set>",
+        measured: `${ratio.toFixed(2)}×`,
+        met: ratio >= 0.5,
+      });
+    }
   }
   for (const shape of ["10000 groups", "one group"]) {
     const r = find(results, "heap per membership", `1000000 memberships, ${shape}`);
@@ -74,6 +94,17 @@ function targets(results: readonly CaseResult[]): TargetRow[] {
       measured: bytes === undefined ? "not run" : `${bytes.toFixed(0)} bytes`,
       met: bytes === undefined ? null : bytes <= 120,
     });
+  }
+  const cluster = results.find((r) => r.scenario === "cluster pub/sub");
+  rows.push(ratioRow(cluster, "cross-process publish, 1,000 members", "ioredis PUBLISH/SUBSCRIBE", 1));
+  // Request/reply: no target; shown against the least a reply can cost.
+  for (const [tail, peer] of [
+    ["one process, one round trip at a time", "bare promise round trip"],
+    ["two processes over Redis, one round trip at a time", "ioredis request/reply"],
+    ["two processes over Redis, 100 in flight", "ioredis request/reply"],
+  ] as const) {
+    const row = ratioRow(find(results, "ask", tail), `ask, ${tail}`, peer, 1);
+    rows.push({ ...row, target: `reported, no target (vs ${peer})`, met: null });
   }
   // The server under load against Socket.IO: no target of its own; shown so the
   // in-process figures above are read with what a client of `chorus serve` gets.

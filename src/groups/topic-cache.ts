@@ -8,10 +8,12 @@
  *   kept as hashes only), so topics that never recur neither fill it nor churn it.
  * - Bounded per group, in entries and member references, and across the process by one
  *   account: crossing a bound empties the cache (every cache, for the account).
- * - It rests when it does not pay: a window of look-ups with few hits (a stream of
- *   topics that rarely repeat, as entity ids make them) and it neither looks up nor
- *   records anything for a while, then tries again. A miss costs a look-up and a hash;
- *   a hit saves a split, a trie walk and an audience, so a few hits do not pay.
+ * - It rests while it does not pay: after a window of look-ups with few hits (a stream
+ *   of topics that rarely repeat, as entity ids make them) it looks up and records
+ *   only one publish in SAMPLE, and judges the next window on those alone. A miss
+ *   costs a look-up and a hash; a hit saves a topic read, a trie walk and an audience,
+ *   so a few hits do not pay. The sampled publishes keep it learning: a stream that
+ *   starts to repeat fills it again, and a window that pays ends the rest.
  */
 import type { Audience } from "./audience.js";
 
@@ -27,8 +29,8 @@ export const MAX_CACHED_REFERENCES = 1 << 19;
 export const CACHE_WINDOW = 1_024;
 /** Hits a window needs, at least, for the cache to go on looking up: a quarter. */
 const HITS_THAT_PAY = CACHE_WINDOW / 4;
-/** Look-ups a cache skips after a window that did not pay, before it tries again. */
-export const CACHE_REST = 8 * CACHE_WINDOW;
+/** While resting, one publish in this many is looked up and recorded. */
+export const CACHE_SAMPLE = 16;
 /** Slots of the table of first publishes: at first, and at most (4 bytes each). */
 const FIRST_SEEN_SLOTS = 256;
 // At most 2^15: a topic's second slot is taken from the top 15 bits of a product.
@@ -60,10 +62,13 @@ export class TopicCache {
   #written = 0;
   // Seeds the hash; a change bumps it, which forgets every first publish at once.
   #epoch = 0;
-  // Look-ups and hits in the current window; look-ups left to skip while resting.
+  // Look-ups and hits in the current window; whether the last window paid; publishes
+  // passed over while resting, and whether the last one was.
   #looked = 0;
   #hits = 0;
-  #resting = 0;
+  #resting = false;
+  #passed = 0;
+  #skipped = false;
 
   get size(): number {
     return this.#entries.size;
@@ -71,33 +76,34 @@ export class TopicCache {
 
   /** The audience `topic` reached since the last change, if it was published since. */
   get(topic: string): Audience | undefined {
-    if (this.#resting > 0) {
-      this.#resting--;
+    if (this.#resting && ++this.#passed % CACHE_SAMPLE !== 0) {
+      this.#skipped = true;
       return undefined;
     }
+    this.#skipped = false;
     const found = this.#entries.get(topic);
     if (found !== undefined) this.#hits++;
     if (++this.#looked === CACHE_WINDOW) {
-      if (this.#hits < HITS_THAT_PAY) this.#resting = CACHE_REST;
+      this.#resting = this.#hits < HITS_THAT_PAY;
       this.#looked = 0;
       this.#hits = 0;
     }
     return found;
   }
 
-  /** True while the cache skips look-ups: the last window's hits did not pay for its misses. */
+  /** True while the cache samples its look-ups: the last window's hits did not pay for its misses. */
   get isResting(): boolean {
-    return this.#resting > 0;
+    return this.#resting;
   }
 
   /**
    * Tells the cache the audience `topic` reached, after a miss: kept if the topic was
    * published before since the last change. `owned` is false when the audience is an
    * object the group keeps anyway (everyone, or the unfiltered members): only the entry
-   * counts then.
+   * counts then. A publish the cache passed over while resting is not recorded.
    */
   set(topic: string, audience: Audience, owned: boolean): void {
-    if (this.#resting > 0 || !this.#seenBefore(topic)) return;
+    if (this.#skipped || !this.#seenBefore(topic)) return;
     const weight = owned ? 1 + audience.localCount + audience.remoteCount : 1;
     if (weight > MAX_CACHED_REFERENCES) return;
     if (this.#entries.size >= MAX_CACHED_TOPICS || this.#references + weight > MAX_CACHED_REFERENCES) {

@@ -13,7 +13,7 @@ import { seeded } from "../../bench/seeded.js";
 import { InvalidTopicError } from "../../src/errors.js";
 import { type Audience, Group } from "../../src/groups/group.js";
 import {
-  CACHE_REST,
+  CACHE_SAMPLE,
   CACHE_WINDOW,
   MAX_CACHED_REFERENCES,
   MAX_CACHED_TOPICS,
@@ -299,31 +299,49 @@ describe("TopicCache", () => {
 });
 
 describe("a TopicCache that does not pay", () => {
-  it("rests after a window of look-ups with few hits, and looks again after its rest", () => {
+  // One publish: the look-up, then (on a miss) what the group tells the cache.
+  const publish = (cache: TopicCache, topic: string, audience: Audience): Audience | undefined => {
+    const found = cache.get(topic);
+    if (found === undefined) cache.set(topic, audience, false);
+    return found;
+  };
+
+  it("rests after a window with few hits, sampling one publish in CACHE_SAMPLE", () => {
     const cache = new TopicCache();
     const shared = audience(1);
-    cache.set("hot", shared, false);
-    cache.set("hot", shared, false);
+    publish(cache, "hot", shared);
+    publish(cache, "hot", shared);
     // A window where a fifth of the look-ups hit: too few to pay for the misses.
-    for (let i = 0; i < CACHE_WINDOW; i++) cache.get(i % 5 === 0 ? "hot" : `new.${i}`);
+    for (let i = 0; i < CACHE_WINDOW; i++) publish(cache, i % 5 === 0 ? "hot" : `new.${i}`, shared);
     assert.equal(cache.isResting, true);
-    // Resting, it neither answers nor records.
-    assert.equal(cache.get("hot"), undefined);
-    cache.set("other", shared, false);
-    cache.set("other", shared, false);
-    for (let i = 1; i < CACHE_REST; i++) assert.equal(cache.get("hot"), undefined);
-    assert.equal(cache.isResting, false);
-    assert.equal(cache.get("hot"), shared, "what it held before its rest is still there");
-    assert.equal(cache.get("other"), undefined, "nothing entered while it rested");
+    // Resting, it answers and records only the sampled publishes.
+    const answered = Array.from({ length: 4 * CACHE_SAMPLE }, () => publish(cache, "hot", shared));
+    assert.equal(answered.filter((a) => a === shared).length, 4);
+    for (let i = 0; i < 2 * CACHE_SAMPLE; i++) publish(cache, "other", shared);
+    assert.equal(cache.size, 2, "a topic sampled twice entered");
+  });
+
+  it("ends its rest once the sampled publishes pay, as a stream that starts to repeat does", () => {
+    const cache = new TopicCache();
+    const shared = audience(1);
+    for (let i = 0; i < CACHE_WINDOW; i++) publish(cache, `new.${i}`, shared);
+    assert.equal(cache.isResting, true);
+    // Ten topics over and over: the sampled ones enter, then hit.
+    let publishes = 0;
+    while (cache.isResting && publishes < 100 * CACHE_WINDOW)
+      publish(cache, `again.${publishes++ % 10}`, shared);
+    assert.equal(cache.isResting, false, `still resting after ${publishes} publishes`);
+    assert.ok(publishes <= 2 * CACHE_SAMPLE * CACHE_WINDOW, `${publishes} publishes`);
   });
 
   it("goes on looking up while a quarter of a window hits", () => {
     const cache = new TopicCache();
     const shared = audience(1);
-    cache.set("hot", shared, false);
-    cache.set("hot", shared, false);
+    publish(cache, "hot", shared);
+    publish(cache, "hot", shared);
     for (let window = 0; window < 4; window++) {
-      for (let i = 0; i < CACHE_WINDOW; i++) cache.get(i % 4 === 0 ? "hot" : `new.${i}`);
+      for (let i = 0; i < CACHE_WINDOW; i++)
+        publish(cache, i % 4 === 0 ? "hot" : `new.${window}.${i}`, shared);
       assert.equal(cache.isResting, false, `window ${window}`);
     }
   });
