@@ -5,6 +5,7 @@
  */
 import { type ActorRef, ActorSystem, type ProcessGroups } from "../src/index.js";
 import type { Tally } from "./harness.js";
+import type { Listener } from "./peers.js";
 
 export interface ChorusGroup {
   readonly system: ActorSystem;
@@ -35,10 +36,10 @@ export function spawnCounters(system: ActorSystem, n: number, tally: Tally, pref
   return actors;
 }
 
-/** A group `g` of `n` counting actors that joined without topics. */
-export async function chorusGroup(n: number, tally: Tally): Promise<ChorusGroup> {
+/** A group `g` of actors that joined without topics, one per function of `fns` as its behaviour. */
+export async function chorusGroup(fns: readonly Listener[]): Promise<ChorusGroup> {
   const { system, groups } = await chorusSystem("g");
-  const actors = spawnCounters(system, n, tally);
+  const actors = fns.map((fn, i) => system.spawn({ id: `m${i}`, ...SCOPE }, fn));
   for (const actor of actors) await groups.joinGroup("g", actor);
   return { system, groups, actors };
 }

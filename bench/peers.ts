@@ -10,7 +10,56 @@ import { Adapter } from "socket.io-adapter";
 import { EventEmitter as Tseep } from "tseep";
 import { type Contender, Tally } from "./harness.js";
 
-type Listener = (message: unknown) => void;
+export type Listener = (message: unknown) => void;
+
+/** N subscribers' functions, and how many messages they handled since the last `take`. */
+interface Counters {
+  readonly fns: Listener[];
+  take(): number;
+}
+
+/**
+ * The shape of a fan-out: how its subscribers count, and whether each publish makes a
+ * new message. The suite's first shape counts in one shared object's field and builds
+ * a message per publish; the second keeps a counter in each subscriber's closure and
+ * publishes one message object again and again.
+ */
+export interface Shape {
+  /** Said after the case's name; "" for the first shape. */
+  readonly label: string;
+  readonly reusesMessage: boolean;
+  counters(n: number): Counters;
+}
+
+export const SHARED_TALLY: Shape = {
+  label: "",
+  reusesMessage: false,
+  counters(n) {
+    const tally = new Tally();
+    return { fns: listeners(n, tally), take: () => tally.take() };
+  },
+};
+
+export const CLOSURE_COUNTERS: Shape = {
+  label: ", counters in closures, one message reused",
+  reusesMessage: true,
+  counters(n) {
+    const fns: Listener[] = [];
+    const reads: (() => number)[] = [];
+    for (let i = 0; i < n; i++) {
+      let count = 0;
+      fns.push(() => {
+        count++;
+      });
+      reads.push(() => {
+        const handled = count;
+        count = 0;
+        return handled;
+      });
+    }
+    return { fns, take: () => reads.reduce((sum, read) => sum + read(), 0) };
+  },
+};
 
 function listeners(n: number, tally: Tally): Listener[] {
   const list: Listener[] = [];
@@ -23,19 +72,19 @@ function listeners(n: number, tally: Tally): Listener[] {
 }
 
 /** The floor: a bare array of functions, called in a loop. */
-export function plainLoop(n: number, publishes: number): Contender {
+export function plainLoop(n: number, publishes: number, shape = SHARED_TALLY): Contender {
   return {
     name: "plain loop",
     setup() {
-      const tally = new Tally();
-      const fns = listeners(n, tally);
+      const { fns, take } = shape.counters(n);
+      const reused = { p: 0 };
       return {
         run() {
           for (let p = 0; p < publishes; p++) {
-            const message = { p };
+            const message = shape.reusesMessage ? reused : { p };
             for (let i = 0; i < fns.length; i++) fns[i]!(message);
           }
-          return tally.take();
+          return take();
         },
       };
     },
@@ -47,24 +96,25 @@ interface Emitter {
   emit(event: string, message: unknown): boolean;
 }
 
-function emitter(name: string, make: () => Emitter, n: number, publishes: number): Contender {
+function emitter(name: string, make: () => Emitter, n: number, publishes: number, shape: Shape): Contender {
   return {
     name,
     setup() {
-      const tally = new Tally();
+      const { fns, take } = shape.counters(n);
       const ee = make();
-      for (const fn of listeners(n, tally)) ee.on("message", fn);
+      for (const fn of fns) ee.on("message", fn);
+      const reused = { p: 0 };
       return {
         run() {
-          for (let p = 0; p < publishes; p++) ee.emit("message", { p });
-          return tally.take();
+          for (let p = 0; p < publishes; p++) ee.emit("message", shape.reusesMessage ? reused : { p });
+          return take();
         },
       };
     },
   };
 }
 
-export function nodeEvents(n: number, publishes: number): Contender {
+export function nodeEvents(n: number, publishes: number, shape = SHARED_TALLY): Contender {
   return emitter(
     "node:events",
     () => {
@@ -74,40 +124,43 @@ export function nodeEvents(n: number, publishes: number): Contender {
     },
     n,
     publishes,
+    shape,
   );
 }
 
-export function eventEmitter3(n: number, publishes: number): Contender {
-  return emitter("eventemitter3", () => new EventEmitter3(), n, publishes);
+export function eventEmitter3(n: number, publishes: number, shape = SHARED_TALLY): Contender {
+  return emitter("eventemitter3", () => new EventEmitter3(), n, publishes, shape);
 }
 
-export function tseep(n: number, publishes: number): Contender {
-  return emitter("tseep", () => new Tseep() as unknown as Emitter, n, publishes);
+export function tseep(n: number, publishes: number, shape = SHARED_TALLY): Contender {
+  return emitter("tseep", () => new Tseep() as unknown as Emitter, n, publishes, shape);
 }
 
 /** mqemitter: N subscriptions on one topic; each listener calls its `done`. */
-export function mqEmitter(n: number, publishes: number): Contender {
+export function mqEmitter(n: number, publishes: number, shape = SHARED_TALLY): Contender {
   return {
     name: "mqemitter",
     setup() {
-      const tally = new Tally();
+      const { fns, take } = shape.counters(n);
       const mq = mqemitter();
-      for (let i = 0; i < n; i++) {
-        mq.on("message", (_message, done) => {
-          tally.count++;
+      for (const fn of fns) {
+        mq.on("message", (message, done) => {
+          fn(message);
           done();
         });
       }
+      const reused = { topic: "message", p: 0 };
       return {
         async run() {
           for (let p = 0; p < publishes; p++) {
             // Listeners complete synchronously, so each emit has finished when it returns;
             // waiting on its callback is what a caller of mqemitter does.
+            const message = shape.reusesMessage ? reused : { topic: "message", p };
             await new Promise<void>((resolve, reject) =>
-              mq.emit({ topic: "message", p }, (error) => (error ? reject(error) : resolve())),
+              mq.emit(message, (error) => (error ? reject(error) : resolve())),
             );
           }
-          return tally.take();
+          return take();
         },
         close: () => new Promise<void>((resolve) => mq.close(resolve)),
       };
@@ -121,26 +174,28 @@ export function mqEmitter(n: number, publishes: number): Contender {
  * `writeToEngine` counts. The encoder returns the packet as is, the cheapest a
  * server could do, so the adapter is measured and not a serialiser.
  */
-export function socketIoAdapter(n: number, publishes: number): Contender {
+export function socketIoAdapter(n: number, publishes: number, shape = SHARED_TALLY): Contender {
   return {
     name: "socket.io-adapter",
     setup() {
-      const tally = new Tally();
       const sockets = new Map<string, { id: string; client: { writeToEngine: Listener } }>();
       const nsp = { name: "/", server: { encoder: { encode: (packet: unknown) => [packet] } }, sockets };
       const adapter = new Adapter(nsp);
       const room = new Set(["room"]);
-      const fns = listeners(n, tally);
+      const { fns, take } = shape.counters(n);
       for (let i = 0; i < n; i++) {
         const id = `s${i}`;
         sockets.set(id, { id, client: { writeToEngine: fns[i]! } });
         void adapter.addAll(id, room);
       }
       const options = { rooms: room };
+      const reused = { type: 2, data: ["message", 0] };
       return {
         run() {
-          for (let p = 0; p < publishes; p++) adapter.broadcast({ type: 2, data: ["message", p] }, options);
-          return tally.take();
+          for (let p = 0; p < publishes; p++) {
+            adapter.broadcast(shape.reusesMessage ? reused : { type: 2, data: ["message", p] }, options);
+          }
+          return take();
         },
       };
     },

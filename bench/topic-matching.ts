@@ -9,14 +9,16 @@
  * plain `Qlobber` (the fast one) does not de-duplicate. With one pattern per member
  * here the two do the same deliveries.
  *
- * Two cases. "repeated topics" cycles 10 000 topics drawn at random (some twice), as a
+ * Three cases. "repeated topics" cycles 10 000 topics drawn at random (some twice), as a
  * real stream repeats its topics; a group remembers the audience of each topic
  * published since its last membership change, so after the first cycles Chorus matches
  * nothing again. "cold" is the honest other end: the stream cycles every possible topic
  * (10 000, each once, in a shuffled order), and before each cycle a member joins and
  * leaves (qlobber adds and removes a pattern, alike), which empties Chorus's cache: no
  * topic recurs between two changes, so no publish is answered from the cache, and each
- * pays what the cache costs a miss besides the match.
+ * pays what the cache costs a miss besides the match. "entity topics" is a stream as
+ * real topics carry entity ids (`events.order.1234.paid`): 90 % exact subscriptions, and
+ * ids drawn from twice the subscribed range, so almost every topic is new.
  */
 import qlobber from "qlobber";
 import { chorusSystem, spawnCounters } from "./chorus.js";
@@ -160,6 +162,60 @@ function qlobberPeer(
   };
 }
 
+// Entity topics, as real streams carry them: `events.<type>.<id>.<action>`.
+const TYPES = [
+  "order",
+  "user",
+  "payment",
+  "shipment",
+  "invoice",
+  "cart",
+  "review",
+  "refund",
+  "account",
+  "session",
+];
+const ACTIONS = [
+  "created",
+  "updated",
+  "deleted",
+  "paid",
+  "shipped",
+  "opened",
+  "closed",
+  "failed",
+  "viewed",
+  "archived",
+];
+
+/**
+ * 10 000 subscriptions to entity topics: 9 000 exact (ids 0–999), 450
+ * `events.<type>.*.<action>`, 450 `events.<type>.<id>.*`, 90 `events.<type>.#`, 10
+ * `events.#`, as most real subscriptions are exact.
+ */
+function entityPatterns(seed = 5): string[] {
+  const random = seeded(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const id = () => Math.floor(random() * 1_000);
+  const out: string[] = [];
+  for (let i = 0; i < 9_000; i++) out.push(`events.${pick(TYPES)}.${id()}.${pick(ACTIONS)}`);
+  for (let i = 0; i < 450; i++) out.push(`events.${pick(TYPES)}.*.${pick(ACTIONS)}`);
+  for (let i = 0; i < 450; i++) out.push(`events.${pick(TYPES)}.${id()}.*`);
+  for (let i = 0; i < 90; i++) out.push(`events.${pick(TYPES)}.#`);
+  for (let i = 0; i < 10; i++) out.push("events.#");
+  return out;
+}
+
+/** Entity topics with ids 0–1 999: almost every one is published once. */
+function entityTopics(count: number, seed = 6): string[] {
+  const random = seeded(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  return Array.from(
+    { length: count },
+    () => `events.${pick(TYPES)}.${Math.floor(random() * 2_000)}.${pick(ACTIONS)}`,
+  );
+}
+
 export async function topicMatching(options: BenchOptions): Promise<CaseResult[]> {
   const subscriptions = patterns(10_000);
   const total = options.quick ? 20_000 : 1_000_000;
@@ -183,5 +239,28 @@ export async function topicMatching(options: BenchOptions): Promise<CaseResult[]
     ];
     cases.push(await runCase("topic matching", name, "topics/s", total, contenders, options));
   }
+  // Topics that rarely repeat: entity ids make most of them new.
+  const entities = entityPatterns();
+  const stream = entityTopics(options.quick ? 20_000 : 200_000);
+  const byEntity = new qlobber.QlobberDedup<number>();
+  entities.forEach((pattern, i) => {
+    byEntity.add(pattern, i);
+  });
+  let deliveries = 0;
+  for (const topic of stream) deliveries += byEntity.match(topic).size;
+  const distinct = new Set(stream).size;
+  const name =
+    `10000 entity patterns (90 % exact), ${(deliveries / stream.length).toFixed(1)} matches a topic, ` +
+    `entity topics, ${((100 * distinct) / stream.length).toFixed(0)} % distinct`;
+  cases.push(
+    await runCase(
+      "topic matching",
+      name,
+      "topics/s",
+      stream.length,
+      [chorus(entities, stream, deliveries, 0), qlobberPeer(entities, stream, deliveries, 0)],
+      options,
+    ),
+  );
   return cases;
 }
