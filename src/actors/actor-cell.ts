@@ -69,7 +69,9 @@ export class ActorCell {
   /** Where the dispatcher's table keeps this actor's state, behaviour and context. */
   readonly slot: number;
   readonly #table: CellTable;
-  readonly #behaviour: Behaviour;
+  /** What the delivery loop calls, and with which context: kept here for the audiences that copy them. */
+  readonly behaviour: Behaviour;
+  readonly context: ActorContext;
   // Created on first need: most actors are never busy when a message arrives.
   #mailbox: Mailbox | null = null;
   // The group and topic of the message being handled once it left the delivery loop
@@ -111,12 +113,13 @@ export class ActorCell {
     this.scope = scope;
     this.failurePolicy = failurePolicy;
     this.ref = ref;
-    this.#behaviour = behaviour;
+    this.behaviour = behaviour;
+    this.context = new CellContext(this);
     this.#host = host;
     this.#capacity = capacity;
     this.#overflow = overflow;
     this.#table = table;
-    this.slot = table.allocate(this, behaviour, new CellContext(this));
+    this.slot = table.allocate(this, behaviour, this.context);
   }
 
   get isStopped(): boolean {
@@ -205,7 +208,7 @@ export class ActorCell {
     this.currentTopic = topic;
     let result: unknown;
     try {
-      result = this.#behaviour(message, this.#table.contexts[this.slot]!);
+      result = this.behaviour(message, this.#table.contexts[this.slot]!);
     } catch (error) {
       reply?.reject(this.#failure(error));
       this.#host.actorFailed(this, error);
@@ -266,7 +269,7 @@ export class ActorCell {
       this.currentTopic = topic;
       let result: unknown;
       try {
-        result = this.#behaviour(message, context);
+        result = this.behaviour(message, context);
       } catch (error) {
         reply?.reject(this.#failure(error));
         this.#host.actorFailed(this, error);
@@ -346,9 +349,9 @@ class CellContext implements ActorContext {
     return this.#cell.ref;
   }
   get group(): string | undefined {
-    return currentDelivery.context === this ? currentDelivery.group : this.#cell.currentGroup;
+    return currentDelivery.looping ? currentDelivery.group : this.#cell.currentGroup;
   }
   get topic(): string | undefined {
-    return currentDelivery.context === this ? currentDelivery.topic : this.#cell.currentTopic;
+    return currentDelivery.looping ? currentDelivery.topic : this.#cell.currentTopic;
   }
 }

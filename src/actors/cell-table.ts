@@ -29,15 +29,16 @@ const INITIAL_SLOTS = 1_024;
 
 /**
  * The message being handed out by a delivery loop, read by ActorContext while a
- * behaviour runs synchronously: the loop writes this one shared object instead of a
- * field in every actor's cell. A behaviour that goes async has the values copied into
- * its cell before anything else can run.
+ * behaviour runs synchronously: the loop writes this one shared object once, not a
+ * field in every actor's cell nor anything per member. While it loops, only its own
+ * behaviours run, so a context read then is the handling actor's. A behaviour that
+ * goes async has the values copied into its cell before anything else can run.
  */
 export const currentDelivery: {
-  context: ActorContext | null;
+  looping: boolean;
   group: string | undefined;
   topic: string | undefined;
-} = { context: null, group: undefined, topic: undefined };
+} = { looping: false, group: undefined, topic: undefined };
 
 export class CellTable {
   /** One byte per slot: IDLE, BUSY or STOPPED. Replaced when it grows: re-read it after a behaviour ran. */

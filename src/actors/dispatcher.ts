@@ -19,7 +19,7 @@
  * A burst of queued jobs yields to the event loop after a budget of deliveries, so
  * actors that keep publishing to each other cannot starve timers and I/O.
  */
-import type { ActorCell } from "./actor-cell.js";
+import type { ActorCell, ActorContext, Behaviour } from "./actor-cell.js";
 import { CellTable, currentDelivery, IDLE } from "./cell-table.js";
 import { Offer, type Reply } from "./mailbox.js";
 
@@ -33,8 +33,19 @@ const DELIVERIES_PER_TURN = 65_536;
  */
 export type Slots = readonly number[];
 
-interface Job {
+/**
+ * Who a fan-out reaches: table slots and, for an audience a group keeps between
+ * publishes, each slot's behaviour and context alongside in the same order, so the
+ * loop reads them in sequence instead of through the slot (about a quarter faster).
+ */
+export interface Targets {
   readonly slots: Slots;
+  readonly behaviours: readonly Behaviour[] | null;
+  readonly contexts: readonly ActorContext[] | null;
+}
+
+interface Job {
+  readonly targets: Targets;
   readonly message: unknown;
   readonly group: string | undefined;
   readonly topic: string | undefined;
@@ -45,7 +56,7 @@ interface Job {
   readonly reply: Reply | undefined;
 }
 
-const NO_SLOTS: Slots = Object.freeze([]);
+const NOBODY: Targets = Object.freeze({ slots: Object.freeze([]), behaviours: null, contexts: null });
 
 export class Dispatcher {
   /** Every live actor's delivery state; the runtime's cells take their slots here. */
@@ -57,14 +68,14 @@ export class Dispatcher {
   #closed = false;
 
   /** Delivers to every slot, now or after the deliveries queued before it. */
-  fanOut(slots: Slots, message: unknown, group: string | undefined, topic: string | undefined): void {
+  fanOut(targets: Targets, message: unknown, group: string | undefined, topic: string | undefined): void {
     if (this.#active || this.#head < this.#queue.length) {
-      this.#enqueue({ slots, message, group, topic, target: null, settle: null, reply: undefined });
+      this.#enqueue({ targets, message, group, topic, target: null, settle: null, reply: undefined });
       return;
     }
     this.#active = true;
     try {
-      deliverAll(this.table, slots, message, group, topic);
+      deliverAll(this.table, targets, message, group, topic);
     } finally {
       this.#active = false;
     }
@@ -78,7 +89,7 @@ export class Dispatcher {
    */
   send(target: ActorCell, message: unknown, settle: (outcome: Offer) => void, reply?: Reply): void {
     if (this.#active || this.#head < this.#queue.length) {
-      this.#enqueue({ slots: NO_SLOTS, message, group: undefined, topic: undefined, target, settle, reply });
+      this.#enqueue({ targets: NOBODY, message, group: undefined, topic: undefined, target, settle, reply });
       return;
     }
     this.#active = true;
@@ -133,8 +144,8 @@ export class Dispatcher {
           budget -= 1;
           job.settle!(job.target.deliver(job.message, undefined, undefined, job.reply));
         } else {
-          budget -= job.slots.length;
-          deliverAll(this.table, job.slots, job.message, job.group, job.topic);
+          budget -= job.targets.slots.length;
+          deliverAll(this.table, job.targets, job.message, job.group, job.topic);
         }
       }
     } finally {
@@ -154,6 +165,62 @@ export class Dispatcher {
 // the table alone; a busy or stopped member goes to its cell (which queues or drops).
 function deliverAll(
   table: CellTable,
+  targets: Targets,
+  message: unknown,
+  group: string | undefined,
+  topic: string | undefined,
+): void {
+  const current = currentDelivery;
+  current.group = group;
+  current.topic = topic;
+  current.looping = true;
+  try {
+    const { slots, behaviours, contexts } = targets;
+    if (behaviours !== null) deliverInOrder(table, slots, behaviours, contexts!, message, group, topic);
+    else deliverBySlot(table, slots, message, group, topic);
+  } finally {
+    current.looping = false;
+  }
+}
+
+// The two loops differ only in where they read a member's behaviour and context. The
+// try is outside the loop, which costs less than one per member: a behaviour that
+// throws fails its actor and the loop goes on after it.
+
+function deliverInOrder(
+  table: CellTable,
+  slots: Slots,
+  behaviours: readonly Behaviour[],
+  contexts: readonly ActorContext[],
+  message: unknown,
+  group: string | undefined,
+  topic: string | undefined,
+): void {
+  const n = slots.length;
+  let i = 0;
+  while (i < n) {
+    try {
+      for (; i < n; i++) {
+        const slot = slots[i]!;
+        // Re-read every time: a behaviour that spawns actors may grow the table.
+        if (table.states[slot] !== IDLE) {
+          table.cells[slot]?.deliver(message, group, topic);
+          continue;
+        }
+        const result: unknown = behaviours[i]!(message, contexts[i]!);
+        if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
+          table.cells[slot]!.wentAsync(result as PromiseLike<void>, group, topic);
+        }
+      }
+    } catch (error) {
+      table.cells[slots[i]!]!.failed(error);
+      i++;
+    }
+  }
+}
+
+function deliverBySlot(
+  table: CellTable,
   slots: Slots,
   message: unknown,
   group: string | undefined,
@@ -161,32 +228,25 @@ function deliverAll(
 ): void {
   const behaviours = table.behaviours;
   const contexts = table.contexts;
-  const current = currentDelivery;
-  current.group = group;
-  current.topic = topic;
-  try {
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i]!;
-      // Re-read every time: a behaviour that spawns actors may grow the table.
-      if (table.states[slot] !== IDLE) {
-        table.cells[slot]?.deliver(message, group, topic);
-        continue;
+  const n = slots.length;
+  let i = 0;
+  while (i < n) {
+    try {
+      for (; i < n; i++) {
+        const slot = slots[i]!;
+        if (table.states[slot] !== IDLE) {
+          table.cells[slot]?.deliver(message, group, topic);
+          continue;
+        }
+        const result: unknown = behaviours[slot]!(message, contexts[slot]!);
+        if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
+          table.cells[slot]!.wentAsync(result as PromiseLike<void>, group, topic);
+        }
       }
-      const context = contexts[slot]!;
-      current.context = context;
-      let result: unknown;
-      try {
-        result = behaviours[slot]!(message, context);
-      } catch (error) {
-        table.cells[slot]!.failed(error);
-        continue;
-      }
-      if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
-        table.cells[slot]!.wentAsync(result as PromiseLike<void>, group, topic);
-      }
+    } catch (error) {
+      table.cells[slots[i]!]!.failed(error);
+      i++;
     }
-  } finally {
-    current.context = null;
   }
 }
 

@@ -5,14 +5,14 @@
  * hands it to every publish until its membership changes, and a delivery in progress
  * (or queued) keeps a stable snapshot while behaviours join and leave under it.
  */
-import type { ActorCell } from "../actors/actor-cell.js";
-import type { Slots } from "../actors/dispatcher.js";
+import type { ActorCell, ActorContext, Behaviour } from "../actors/actor-cell.js";
+import type { Slots, Targets } from "../actors/dispatcher.js";
 import type { ActorId, NodeId } from "../names.js";
 import type { FilteredMember, Member } from "./members.js";
 import type { Leaf, Matches } from "./topic-trie.js";
 
 /** Who a publish reaches, split the way delivery needs it. Immutable once built. */
-export interface Audience {
+export interface Audience extends Targets {
   /** Mailboxes on this node. */
   readonly cells: readonly ActorCell[];
   /** How many: `cells.length`, which an audience may know before it builds `cells`. */
@@ -29,16 +29,24 @@ export interface Audience {
 
 const NO_REMOTE: ReadonlyMap<NodeId, number> = new Map();
 
-/** The audience of `members`, in their order. */
+/**
+ * The audience of `members`, in their order. A group keeps it until its membership
+ * changes, so it also carries each local member's behaviour and context in order.
+ */
 export function buildAudience(members: Iterable<Member>): Audience {
   const cells: ActorCell[] = [];
+  const behaviours: Behaviour[] = [];
+  const contexts: ActorContext[] = [];
   const ids: ActorId[] = [];
   let remote: Map<NodeId, number> | null = null;
   let remoteCount = 0;
   for (const member of members) {
     ids.push(member.actorId);
-    if (member.cell !== null) cells.push(member.cell);
-    else {
+    if (member.cell !== null) {
+      cells.push(member.cell);
+      behaviours.push(member.cell.behaviour);
+      contexts.push(member.cell.context);
+    } else {
       remote ??= new Map();
       remote.set(member.nodeId, (remote.get(member.nodeId) ?? 0) + 1);
       remoteCount++;
@@ -48,6 +56,8 @@ export function buildAudience(members: Iterable<Member>): Audience {
     cells,
     localCount: cells.length,
     slots: slotsOf(cells),
+    behaviours,
+    contexts,
     ids,
     remote: remote ?? NO_REMOTE,
     remoteCount,
@@ -71,6 +81,8 @@ export class MatchedAudience implements Audience {
   readonly cells: readonly ActorCell[];
   readonly localCount: number;
   readonly slots: Slots;
+  readonly behaviours = null;
+  readonly contexts = null;
   readonly remoteCount: number;
   #ids: readonly ActorId[] | null = null;
   #remote: ReadonlyMap<NodeId, number> | null = null;
@@ -145,6 +157,8 @@ export class MatchedAudience implements Audience {
  */
 export class LeafAudience implements Audience {
   readonly slots: Slots;
+  readonly behaviours = null;
+  readonly contexts = null;
   readonly localCount: number;
   readonly remoteCount: number;
   readonly #base: Audience;
@@ -249,6 +263,8 @@ export function without(
     cells,
     localCount: cells.length,
     slots: slotsOf(cells),
+    behaviours: null,
+    contexts: null,
     ids: audience.ids.filter((id) => !excluded.has(id)),
     remote,
     remoteCount,

@@ -7,7 +7,7 @@
  * backend that carries the changes; these functions only apply, and never overrule
  * this node about its own actors: a local actor's membership is this node's to state.
  */
-import type { Slots } from "../actors/dispatcher.js";
+import type { Targets } from "../actors/dispatcher.js";
 import type { ActorId, GroupName, NodeId } from "../names.js";
 import { type Audience, without } from "./audience.js";
 import type { Group } from "./group.js";
@@ -35,7 +35,7 @@ export interface RemoteRun {
   readonly exclude: readonly ActorId[];
 }
 
-const NO_SLOTS: Slots = Object.freeze([]);
+const NOBODY: Targets = Object.freeze({ slots: Object.freeze([]), behaviours: null, contexts: null });
 
 export function applyGroupCreated(core: ScopeGroups, record: GroupRecord): void {
   core.create(record);
@@ -124,7 +124,7 @@ export function deliverRun(core: ScopeGroups, run: RemoteRun, detached?: Group):
   const dispatcher = core.dispatcher;
   let last: Group | undefined;
   let audience: Audience | undefined;
-  let slots: Slots = NO_SLOTS;
+  let targets: Targets = NOBODY;
   for (let i = 0; i < messages.length; i++) {
     // Looked up for every message: a member's behaviour runs inside fanOut and may
     // change the group (leave, stop) before the next message of the run.
@@ -137,9 +137,9 @@ export function deliverRun(core: ScopeGroups, run: RemoteRun, detached?: Group):
       last = group;
       audience = everyone;
       const chosen = path === undefined ? everyone : (group.published(topic!) ?? group.matching(path));
-      slots = excluded === null ? chosen.slots : without(chosen, group.members, excluded).slots;
+      targets = excluded === null ? chosen : without(chosen, group.members, excluded);
     }
-    if (slots.length > 0) dispatcher.fanOut(slots, messages[i], run.group, topic);
+    if (targets.slots.length > 0) dispatcher.fanOut(targets, messages[i], run.group, topic);
   }
 }
 

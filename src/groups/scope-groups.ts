@@ -278,7 +278,7 @@ export class ScopeGroups {
   deliver(prepared: PreparedPublish, message: unknown): PublishResult {
     const { audience, group, topic } = prepared;
     if (audience.localCount > 0) {
-      this.#host.runtime.dispatcher.fanOut(audience.slots, message, group.name, topic);
+      this.#host.runtime.dispatcher.fanOut(audience, message, group.name, topic);
     }
     return new PublishResult(audience.localCount, audience.remoteCount, this.#host.nodeId, audience);
   }

@@ -231,6 +231,8 @@ const audience = (members: number): Audience => ({
   cells: new Array(members).fill(null),
   localCount: members,
   slots: new Array(members).fill(0),
+  behaviours: null,
+  contexts: null,
   ids: [],
   remote: new Map(),
   remoteCount: 0,
