@@ -131,6 +131,11 @@ export class ScopeGroups {
     return group;
   }
 
+  /** The group of that name if this node shows it; undefined for anything else, without an error. */
+  lookUpQuietly(name: unknown): Group | undefined {
+    return typeof name === "string" ? this.index.get(name) : undefined;
+  }
+
   // Only valid names are ever stored, so a name that is found needs no validation.
   lookUp(name: unknown): Group | undefined {
     const group = typeof name === "string" ? this.index.get(name) : undefined;

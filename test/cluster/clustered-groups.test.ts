@@ -1,9 +1,13 @@
 /**
- * The clustered handle's undo, against a store that answers as the test says: a join
- * refused because its group was deleted and re-created meanwhile (the other node's
- * events applied while the write was on its way) must state nothing in the new group.
- * Stating the old membership again would put the actor in the new group in Redis while
- * its own node holds no such membership: a ghost every other node would see.
+ * The clustered handle against a store that answers as the test says.
+ *
+ * - A join refused because its group was deleted and re-created meanwhile (the other
+ *   node's events applied while the write was on its way) must state nothing in the
+ *   new group. Stating the old membership again would put the actor in the new group
+ *   in Redis while its own node holds no such membership: a ghost every other node
+ *   would see.
+ * - A publish made once the view is open, while earlier ones still wait for it to
+ *   open, leaves after them: a publish done at once must not overtake one that waits.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -69,5 +73,48 @@ describe("a clustered join refused because its group was re-created meanwhile", 
     assert.deepEqual(core.localMembers("g"), [], "the new group has no member here");
     const stated = writes.slice(1).filter((w) => w.count > 0);
     assert.deepEqual(stated, [], "no membership was stated in the new group");
+  });
+});
+
+describe("publishes while the scope's view opens", () => {
+  it("leave in the order they were made, the ones done at once after those that waited", async () => {
+    const scope = freshScope();
+    const runtime = new ActorRuntime({ nodeId: "n2" });
+    let open: () => void = () => undefined;
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const sent: unknown[] = [];
+    const store: Replication = {
+      openScope: () => opened,
+      catchUp: async () => undefined,
+      createGroup: async () => undefined,
+      deleteGroup: async () => undefined,
+      writeMembership: async () => undefined,
+      encode: (_scope, message) => ({ header: "", body: JSON.stringify(message.message) }),
+      forward: (_scope, _group, encoded) => {
+        sent.push(JSON.parse(encoded.body));
+      },
+      checkTravel: () => undefined,
+    };
+    const scopes = new Scopes({
+      nodeId: "n2",
+      runtime,
+      courier: new NodeCourier(runtime, null),
+      now: () => 0,
+      makeHandle: (core) => new ClusteredGroups(core, store, { nodeId: "n2", isStopped: false }),
+    });
+    applyGroupCreated(scopes.core(scope), { name: "g", labels: {}, createdAtMs: 0 });
+    const groups = scopes.handle(scope);
+    const waited = [1, 2, 3].map((n) => groups.publishToGroup("g", n));
+    // Runs right after the view is marked open, before the three waiting resume.
+    const late = opened.then(() => groups.publishToGroup("g", 4));
+    open();
+    await Promise.all([...waited, late]);
+    assert.deepEqual(sent, [1, 2, 3, 4]);
+    // With nothing waiting, a publish is done at once.
+    const now = groups.publishToGroup("g", 5);
+    assert.deepEqual(sent, [1, 2, 3, 4, 5]);
+    await now;
   });
 });
