@@ -115,6 +115,42 @@ interface Subscriber {
   readonly added: string[];
 }
 
+describe("exact patterns", () => {
+  it("are found by the whole topic, whatever their first segment and length", async () => {
+    await using system = newSystem();
+    const reach = await groupOf(system, {
+      ab: ["a.b"],
+      abc: ["a.b.c"],
+      ab2: ["a.b"],
+      other: ["other.1", "other.2"],
+      wild: ["a.*"],
+    });
+    assert.deepEqual(await reach("a.b"), ["ab", "ab2", "wild"]);
+    assert.deepEqual(await reach("a.b.c"), ["abc"]);
+    assert.deepEqual(await reach("a.c"), ["wild"]);
+    assert.deepEqual(await reach("other.2"), ["other"]);
+    assert.deepEqual(await reach("other.3"), []);
+    assert.deepEqual(await reach("b"), []);
+  });
+
+  it("leave nothing behind when their members leave, and come back on a new join", async () => {
+    await using system = newSystem();
+    const scope = freshScope();
+    const groups = system.groups(scope);
+    await groups.createGroup("g");
+    const x = system.spawn({ id: "x", ...scope }, () => {});
+    const reach = async (topic: string) => [...(await groups.publishToGroup("g", 0, { topic })).recipients];
+    await groups.joinGroup("g", x, { topics: ["a.b", "a.b.c"] });
+    assert.deepEqual(await reach("a.b.c"), ["x"]);
+    await groups.leaveGroup("g", x);
+    assert.deepEqual(await reach("a.b.c"), []);
+    assert.deepEqual(await reach("a.b"), []);
+    await groups.joinGroup("g", x, { topics: ["a.b.c"] });
+    assert.deepEqual(await reach("a.b.c"), ["x"]);
+    assert.deepEqual(await reach("a.b"), []);
+  });
+});
+
 describe("topic segments that share a hash", () => {
   // Two different segments with one hash, found by search: the trie keys a literal
   // child by its segment's hash, and must still tell the two apart.
