@@ -191,7 +191,7 @@ export class ActorCell {
   wentAsync(pending: PromiseLike<void>, group: string | undefined, topic: string | undefined): void {
     this.currentGroup = group;
     this.currentTopic = topic;
-    if (this.#stopInfo === null) this.#table.states[this.slot] = BUSY;
+    if (this.#stopInfo === null) this.#table.setState(this.slot, BUSY);
     pending.then(this.#settled, this.#rejected);
   }
 
@@ -215,7 +215,7 @@ export class ActorCell {
       return;
     }
     if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
-      if (this.#stopInfo === null) this.#table.states[this.slot] = BUSY;
+      if (this.#stopInfo === null) this.#table.setState(this.slot, BUSY);
       this.#await(result as PromiseLike<unknown>, reply);
     } else reply?.resolve(result);
   }
@@ -264,7 +264,7 @@ export class ActorCell {
     const context = this.#table.contexts[this.slot]!;
     let turn = 0;
     for (;;) {
-      this.#table.states[this.slot] = BUSY;
+      this.#table.setState(this.slot, BUSY);
       this.currentGroup = group;
       this.currentTopic = topic;
       let result: unknown;
@@ -319,7 +319,7 @@ export class ActorCell {
   #nextOrIdle(): Delivery | null {
     const mailbox = this.#mailbox;
     if (mailbox === null || mailbox.size === 0) {
-      this.#table.states[this.slot] = IDLE;
+      this.#table.setState(this.slot, IDLE);
       return null;
     }
     const next = this.#next!;

@@ -41,8 +41,16 @@ export const currentDelivery: {
 } = { looping: false, group: undefined, topic: undefined };
 
 export class CellTable {
-  /** One byte per slot: IDLE, BUSY or STOPPED. Replaced when it grows: re-read it after a behaviour ran. */
+  /**
+   * One byte per slot: IDLE, BUSY or STOPPED. Replaced when it grows: re-read it after
+   * a behaviour ran. Written only through `setState` and `release`, which keep `notIdle`.
+   */
   states = new Uint8Array(INITIAL_SLOTS);
+  /**
+   * How many slots are not IDLE (busy, or stopped and not yet reused). While it is 0 a
+   * delivery loop need not read each member's state: every actor is idle.
+   */
+  notIdle = 0;
   readonly behaviours: (Behaviour | null)[] = [];
   readonly contexts: (ActorContext | null)[] = [];
   readonly cells: (ActorCell | null)[] = [];
@@ -67,13 +75,21 @@ export class CellTable {
       grown.set(this.states);
       this.states = grown;
     }
-    this.states[slot] = IDLE;
+    this.setState(slot, IDLE);
     return slot;
+  }
+
+  /** Sets a slot's state, keeping the count of slots that are not idle. */
+  setState(slot: number, state: number): void {
+    const was = this.states[slot]!;
+    if (was === IDLE && state !== IDLE) this.notIdle++;
+    else if (was !== IDLE && state === IDLE) this.notIdle--;
+    this.states[slot] = state;
   }
 
   /** Marks a stopped actor's slot; it is reused after the next `recycle`. */
   release(slot: number): void {
-    this.states[slot] = STOPPED;
+    this.setState(slot, STOPPED);
     this.#released.push(slot);
   }
 

@@ -202,8 +202,9 @@ function deliverInOrder(
     try {
       for (; i < n; i++) {
         const slot = slots[i]!;
-        // Re-read every time: a behaviour that spawns actors may grow the table.
-        if (table.states[slot] !== IDLE) {
+        // Re-read every time: a behaviour may make an actor busy or stop it, or spawn
+        // actors and grow the table.
+        if (table.notIdle !== 0 && table.states[slot] !== IDLE) {
           table.cells[slot]?.deliver(message, group, topic);
           continue;
         }
@@ -234,7 +235,7 @@ function deliverBySlot(
     try {
       for (; i < n; i++) {
         const slot = slots[i]!;
-        if (table.states[slot] !== IDLE) {
+        if (table.notIdle !== 0 && table.states[slot] !== IDLE) {
           table.cells[slot]?.deliver(message, group, topic);
           continue;
         }

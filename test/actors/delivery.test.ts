@@ -8,8 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { seeded } from "../../bench/seeded.js";
+import type { ActorCell } from "../../src/actors/actor-cell.js";
+import { BUSY, CellTable, IDLE } from "../../src/actors/cell-table.js";
 import type { ActorContext, ActorRef } from "../../src/index.js";
 import { eventually, freshScope, newSystem, recorder } from "../support/helpers.js";
+
+const STOPPED_STATE = 2;
 
 const system = newSystem("delivery-node");
 after(() => system.shutdown());
@@ -143,5 +148,29 @@ describe("delivery by slot", () => {
       "async after h/undefined",
       "sync now undefined/undefined",
     ]);
+  });
+});
+
+describe("the table's count of actors not idle", () => {
+  it("equals the slots whose state is not IDLE through busy, idle, stop and reuse", () => {
+    const table = new CellTable();
+    const recount = () => [...table.states.subarray(0, table.cells.length)].filter((s) => s !== IDLE).length;
+    const cell = {} as ActorCell;
+    const slots = Array.from({ length: 8 }, () => table.allocate(cell, () => undefined, {} as ActorContext));
+    assert.equal(table.notIdle, 0);
+    const next = seeded(7);
+    for (let step = 0; step < 500; step++) {
+      const slot = slots[Math.floor(next() * slots.length)]!;
+      if (table.states[slot] === STOPPED_STATE) continue;
+      const roll = next();
+      if (roll < 0.4) table.setState(slot, BUSY);
+      else if (roll < 0.8) table.setState(slot, IDLE);
+      else {
+        table.release(slot);
+        table.recycle();
+        slots[slots.indexOf(slot)] = table.allocate(cell, () => undefined, {} as ActorContext);
+      }
+      assert.equal(table.notIdle, recount(), `step ${step}`);
+    }
   });
 });
