@@ -7,8 +7,9 @@
 import { MAX_TOPIC_LENGTH, MAX_TOPIC_SEGMENTS, rejectPublishedTopic } from "../names.js";
 
 // 32-bit FNV-1a, folded to 30 bits so that a hash is a small integer to V8: a map keyed
-// by it looks up without boxing.
-const FNV_OFFSET = 0x811c9dc5 | 0;
+// by it looks up without boxing. Seeded per process, so nobody can choose patterns
+// whose segments all share a hash and make a group's trie walk a long chain.
+const FNV_OFFSET = (0x811c9dc5 ^ Math.floor(Math.random() * 0x100000000)) | 0;
 const FNV_PRIME = 0x01000193;
 
 function fold(hash: number): number {
@@ -33,7 +34,8 @@ export class TopicPath {
 
   /**
    * Reads a published topic into this path, or throws InvalidTopicError naming what is
-   * wrong (and leaves the path as it was). A valid topic is read in one pass.
+   * wrong (the path then holds nothing to use until the next read). A valid topic is
+   * read in one pass.
    */
   read(topic: unknown): this {
     if (
