@@ -174,80 +174,40 @@ function deliverAll(
   current.group = group;
   current.topic = topic;
   current.looping = true;
+  // A kept audience lists behaviours and contexts in the order of its slots; otherwise
+  // they are read from the table's columns by slot.
+  const inOrder = targets.behaviours !== null;
+  const behaviours = targets.behaviours ?? table.behaviours;
+  const contexts = targets.contexts ?? table.contexts;
+  const slots = targets.slots;
+  const n = slots.length;
+  let i = 0;
   try {
-    const { slots, behaviours, contexts } = targets;
-    if (behaviours !== null) deliverInOrder(table, slots, behaviours, contexts!, message, group, topic);
-    else deliverBySlot(table, slots, message, group, topic);
+    // One try around the loop, which costs less than one per member: a behaviour that
+    // throws fails its actor and the loop goes on after it.
+    while (i < n) {
+      try {
+        for (; i < n; i++) {
+          const slot = slots[i]!;
+          // Re-read every time: a behaviour may make an actor busy or stop it, or spawn
+          // actors and grow the table.
+          if (table.notIdle !== 0 && table.states[slot] !== IDLE) {
+            table.cells[slot]?.deliver(message, group, topic);
+            continue;
+          }
+          const at = inOrder ? i : slot;
+          const result: unknown = behaviours[at]!(message, contexts[at]!);
+          if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
+            table.cells[slot]!.wentAsync(result as PromiseLike<void>, group, topic);
+          }
+        }
+      } catch (error) {
+        table.cells[slots[i]!]!.failed(error);
+        i++;
+      }
+    }
   } finally {
     current.looping = false;
-  }
-}
-
-// The two loops differ only in where they read a member's behaviour and context. The
-// try is outside the loop, which costs less than one per member: a behaviour that
-// throws fails its actor and the loop goes on after it.
-
-function deliverInOrder(
-  table: CellTable,
-  slots: Slots,
-  behaviours: readonly Behaviour[],
-  contexts: readonly ActorContext[],
-  message: unknown,
-  group: string | undefined,
-  topic: string | undefined,
-): void {
-  const n = slots.length;
-  let i = 0;
-  while (i < n) {
-    try {
-      for (; i < n; i++) {
-        const slot = slots[i]!;
-        // Re-read every time: a behaviour may make an actor busy or stop it, or spawn
-        // actors and grow the table.
-        if (table.notIdle !== 0 && table.states[slot] !== IDLE) {
-          table.cells[slot]?.deliver(message, group, topic);
-          continue;
-        }
-        const result: unknown = behaviours[i]!(message, contexts[i]!);
-        if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
-          table.cells[slot]!.wentAsync(result as PromiseLike<void>, group, topic);
-        }
-      }
-    } catch (error) {
-      table.cells[slots[i]!]!.failed(error);
-      i++;
-    }
-  }
-}
-
-function deliverBySlot(
-  table: CellTable,
-  slots: Slots,
-  message: unknown,
-  group: string | undefined,
-  topic: string | undefined,
-): void {
-  const behaviours = table.behaviours;
-  const contexts = table.contexts;
-  const n = slots.length;
-  let i = 0;
-  while (i < n) {
-    try {
-      for (; i < n; i++) {
-        const slot = slots[i]!;
-        if (table.notIdle !== 0 && table.states[slot] !== IDLE) {
-          table.cells[slot]?.deliver(message, group, topic);
-          continue;
-        }
-        const result: unknown = behaviours[slot]!(message, contexts[slot]!);
-        if (result !== undefined && typeof (result as PromiseLike<void>).then === "function") {
-          table.cells[slot]!.wentAsync(result as PromiseLike<void>, group, topic);
-        }
-      }
-    } catch (error) {
-      table.cells[slots[i]!]!.failed(error);
-      i++;
-    }
   }
 }
 
