@@ -224,34 +224,6 @@ export function membershipCases(world: () => World): void {
       assert.deepEqual(await w.snapshot(), before);
     });
 
-    it("describes each member with its node, join count and topics, on every node alike", async () => {
-      const w = world();
-      await w.on(0).createGroup("g");
-      await w.settle();
-      const [a, b] = w.spawnMany(2);
-      await a!.join("g");
-      await a!.join("g");
-      await b!.join("g", { topics: ["x.*", "y"] });
-      await w.settle();
-      for (let k = 0; k < w.n; k++) {
-        const described = await w.on(k).describeMembers("g");
-        const byId = new Map(described.map((m) => [m.actorId, m]));
-        for (const [peer, joinCount, topics] of [
-          [a!, 2, []],
-          [b!, 1, ["x.*", "y"]],
-        ] as const) {
-          const info = byId.get(peer.id);
-          assert.ok(info, `node ${k} describes ${peer.id}`);
-          assert.equal(info.nodeId, w.cluster.nodes[peer.node]!.nodeId);
-          assert.equal(info.joinCount, joinCount);
-          assert.deepEqual([...info.topics].sort(), [...topics]);
-          assert.equal(info.isLocal, peer.node === k);
-        }
-        assert.equal(described.length, 2);
-      }
-      await rejectsWith(w.on(0).describeMembers("nope"), GroupNotFoundError, "GROUP_NOT_FOUND");
-    });
-
     it("accepts an actor id on the node that hosts it", async () => {
       const w = world();
       await w.on(0).createGroup("g");
