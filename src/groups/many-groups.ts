@@ -47,9 +47,12 @@ export function joinEach(
   track: boolean,
 ): MembershipChange[] {
   checkOptions(options, "joinGroups");
-  const joins = groupsNamed(core, names).map((group) => core.checkJoin(group.name, actor, options));
+  const groups = groupsNamed(core, names);
+  if (groups.length === 0) return [];
+  // The actor and the options are checked once, as for the first group: they are the same for all.
+  const { cell, topics, meta } = core.checkJoin(groups[0]!.name, actor, options);
   const changes: MembershipChange[] = [];
-  for (const { group, cell, topics, meta } of joins) {
+  for (const group of groups) {
     const before = track ? membershipOf(group, cell) : null;
     core.index.join(group, cell, core.nodeId, topics, meta);
     if (before !== null)
